@@ -1,0 +1,89 @@
+// The activities the order workflow calls, as one interface: `activities/createActivities(deps)`
+// implements it, the workflow types its proxies with it, and workflow tests mock it.
+// Every side-effecting call carries an idempotency `key` derived from the order id and the step.
+import type {
+  Address,
+  Carrier,
+  Customer,
+  IdempotentCall,
+  OrderInput,
+  OrderStatus,
+  OrderTotals,
+  OrderView,
+  ReservationResult,
+  StockLine,
+  ValidationResult,
+} from './types';
+
+export interface InventoryActivities {
+  /** Products exist and are active, prices, customer and address make sense. */
+  validateOrder(input: OrderInput): Promise<ValidationResult>;
+  /** All lines or none, atomically; repeated calls for the same order return the first outcome. */
+  reserveStock(args: { orderId: string; lines: StockLine[] }): Promise<ReservationResult>;
+  /** Gives reserved units back to the pool; harmless when nothing (or already) released. */
+  releaseStock(args: { orderId: string }): Promise<void>;
+  /** Shipping: on-hand and reserved both drop by the order's quantities, once. */
+  commitStock(args: { orderId: string }): Promise<void>;
+  /** Returned sellable units go back on hand, once per return and SKU. */
+  restockReturn(args: { orderId: string; returnId: string; lines: StockLine[] }): Promise<void>;
+}
+
+export interface ReadModelActivities {
+  /** Upserts the order snapshot; an older version never overwrites a newer one. */
+  recordOrder(view: OrderView): Promise<void>;
+}
+
+export interface PaymentActivities {
+  capturePayment(args: IdempotentCall & { amount: string; currency: string }): Promise<{ captureId: string }>;
+  voidPayment(args: IdempotentCall): Promise<void>;
+  refundPayment(
+    args: IdempotentCall & { amount: string; currency: string; reason: string },
+  ): Promise<{ refundId: string }>;
+}
+
+export interface InvoiceActivities {
+  issueInvoice(
+    args: IdempotentCall & { customer: Customer; totals: OrderTotals; lines: { sku: string; quantity: number; unitPrice: string }[] },
+  ): Promise<{ invoiceNumber: string; url: string }>;
+  /** Cancellation invoice / credit note against an issued invoice (full or for returned lines). */
+  issueCreditNote(
+    args: IdempotentCall & { invoiceNumber: string; amount: string; currency: string },
+  ): Promise<{ creditNoteNumber: string }>;
+}
+
+export interface ErpActivities {
+  postErpSale(args: IdempotentCall & { totals: OrderTotals }): Promise<{ erpDocumentId: string }>;
+  reverseErpSale(args: IdempotentCall & { erpDocumentId?: string | undefined }): Promise<void>;
+}
+
+export interface WarehouseActivities {
+  createPickingTask(args: IdempotentCall & { lines: StockLine[]; location: string }): Promise<{ taskId: string }>;
+  cancelPickingTask(args: IdempotentCall): Promise<void>;
+}
+
+export interface CarrierActivities {
+  /** Label + tracking number; the cargo key is derived from the order, so a retry never makes two shipments. */
+  createShipment(
+    args: IdempotentCall & { carrier: Carrier; address: Address; customer: Customer; lines: StockLine[] },
+  ): Promise<{ carrier: Carrier; trackingNumber: string; labelRef: string }>;
+  cancelShipment(args: IdempotentCall & { carrier: Carrier }): Promise<void>;
+  createReturnCode(args: IdempotentCall & { carrier: Carrier; lines: StockLine[] }): Promise<{ returnCode: string }>;
+}
+
+export interface NotificationActivities {
+  /** Email/SMS to the customer; runs in the background and never blocks the order. */
+  notifyCustomer(args: IdempotentCall & { customer: Customer; status: OrderStatus; detail?: string | undefined }): Promise<void>;
+  /** Status write-back to the sales channel; `seq` lets the channel drop stale updates. */
+  writeBackChannel(
+    args: IdempotentCall & { channel: string; externalOrderId: string; status: OrderStatus; seq: number },
+  ): Promise<void>;
+}
+
+export type OrderActivities = InventoryActivities &
+  ReadModelActivities &
+  PaymentActivities &
+  InvoiceActivities &
+  ErpActivities &
+  WarehouseActivities &
+  CarrierActivities &
+  NotificationActivities;

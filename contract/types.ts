@@ -1,0 +1,212 @@
+// Plain-JSON shapes shared by the workflow, the activities and the API. Dates are ISO strings,
+// money is a decimal string with at most two decimals (computed in minor units, see domain/money).
+
+export const ORDER_STATUSES = [
+  'new',
+  'confirmed',
+  'picking',
+  'shipped',
+  'delivered',
+  'canceled',
+  'return_pending',
+  'return_completed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const PAYMENT_STATUSES = [
+  'pending',
+  'authorized',
+  'captured',
+  'failed',
+  'refunded',
+  'partially_refunded',
+  'not_required',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash_on_delivery', 'marketplace'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export const CARRIERS = ['yurtici', 'aras', 'mng'] as const;
+export type Carrier = (typeof CARRIERS)[number];
+
+export const CANCEL_REASONS = [
+  'customer_request',
+  'operator_request',
+  'channel_request',
+  'payment_failed',
+  'payment_timeout',
+  'out_of_stock',
+  'invalid_order',
+  'workflow_cancelled',
+] as const;
+
+export const PAYMENT_EVENT_TYPES = ['authorized', 'captured', 'failed', 'refunded'] as const;
+export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
+
+export const CARRIER_EVENT_STATUSES = [
+  'picked_up',
+  'in_transit',
+  'delivered',
+  'delivery_failed',
+  'returned_to_sender',
+] as const;
+export type CarrierEventStatus = (typeof CARRIER_EVENT_STATUSES)[number];
+
+export const WAREHOUSE_EVENT_TYPES = ['packed', 'return_received'] as const;
+export type WarehouseEventType = (typeof WAREHOUSE_EVENT_TYPES)[number];
+
+export const ITEM_CONDITIONS = ['sellable', 'damaged'] as const;
+export type ItemCondition = (typeof ITEM_CONDITIONS)[number];
+
+export interface Customer {
+  name: string;
+  email?: string | undefined;
+  phone?: string | undefined;
+}
+
+export interface Address {
+  line1: string;
+  line2?: string | undefined;
+  district?: string | undefined;
+  city: string;
+  postalCode?: string | undefined;
+  country: string;
+}
+
+export interface OrderLineInput {
+  sku: string;
+  quantity: number;
+  unitPrice: string;
+}
+
+/** Durations as Temporal duration strings ('30m', '48h', '14d') so they are readable in history. */
+export interface OrderTimers {
+  paymentTimeout: Record<'card' | 'bank_transfer', string>;
+  pickSla: string;
+  trackingWindow: string;
+  returnWindow: string;
+}
+
+/** The workflow's input: everything needed to run the order, fixed at acceptance. */
+export interface OrderInput {
+  orderId: string;
+  channel: string;
+  externalOrderId: string;
+  customer: Customer;
+  shippingAddress: Address;
+  lines: OrderLineInput[];
+  currency: string;
+  payment: { method: PaymentMethod };
+  carrier: Carrier;
+  receivedAt: string;
+  /** Id of the API request that started the workflow: tells 201 (created) from 200 (existing). */
+  requestId: string;
+  timers: OrderTimers;
+}
+
+export interface OrderLine extends OrderLineInput {
+  lineTotal: string;
+  returnedQuantity: number;
+  refundedQuantity: number;
+}
+
+export interface ShipmentEvent {
+  eventId: string;
+  status: CarrierEventStatus;
+  at: string;
+}
+
+/** One fulfillment unit. Today an order has at most one; the list leaves room for split shipments. */
+export interface Shipment {
+  shipmentId: string;
+  carrier: Carrier;
+  trackingNumber: string;
+  labelRef: string;
+  lines: { sku: string; quantity: number }[];
+  events: ShipmentEvent[];
+}
+
+export interface ReturnLine {
+  sku: string;
+  quantity: number;
+  condition?: ItemCondition | undefined;
+}
+
+export interface OrderReturn {
+  returnId: string;
+  reason: string;
+  source: 'customer' | 'returned_to_sender';
+  requestedAt: string;
+  returnCode?: string | undefined;
+  lines: ReturnLine[];
+  receivedAt?: string | undefined;
+  refund?: { amount: string; refundId?: string | undefined; at: string; declined?: string[] } | undefined;
+}
+
+export interface Attention {
+  step: string;
+  reason: string;
+  since: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  status?: OrderStatus | undefined;
+  detail?: string | undefined;
+  actor?: string | undefined;
+}
+
+export interface OrderTotals {
+  currency: string;
+  subtotal: string;
+  total: string;
+  refunded: string;
+}
+
+/** The order as channels and operators see it (`GET /orders/{id}`), and the read model's row. */
+export interface OrderView {
+  id: string;
+  channel: string;
+  externalOrderId: string;
+  status: OrderStatus;
+  paymentStatus: PaymentStatus;
+  paymentMethod: PaymentMethod;
+  cancelReason?: string | undefined;
+  needsAttention: boolean;
+  attention?: Attention | undefined;
+  lines: OrderLine[];
+  totals: OrderTotals;
+  customer: Customer;
+  shippingAddress: Address;
+  shipment?: Shipment | undefined;
+  shipments: Shipment[];
+  return?: OrderReturn | undefined;
+  returns: OrderReturn[];
+  invoice?: { invoiceNumber: string; url: string } | undefined;
+  timeline: TimelineEntry[];
+  /** Monotonic per order: the read model keeps only the newest snapshot. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+// ---- activity inputs and outputs ----
+
+export interface StockLine {
+  sku: string;
+  quantity: number;
+}
+
+export type ValidationResult = { ok: true } | { ok: false; problems: string[] };
+
+export type ReservationResult =
+  | { ok: true }
+  | { ok: false; shortages: { sku: string; requested: number; available: number }[] };
+
+export interface IdempotentCall {
+  /** Derived from the order id and the step, so activity retries and replays hit the same key. */
+  key: string;
+  orderId: string;
+}

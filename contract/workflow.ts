@@ -1,0 +1,126 @@
+// The order workflow's public contract: task queue, ids, handles, search attributes, failure
+// types. Imported by the workflow (so: deterministic, no Node built-ins) and by every client.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type {
+  CarrierEventStatus,
+  ItemCondition,
+  OrderView,
+  PaymentEventType,
+  WarehouseEventType,
+  Carrier,
+} from './types';
+
+export const TASK_QUEUE = 'oms-orders';
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+
+/** The order id channels see; channel names and external ids are restricted so it is URL-safe. */
+export function orderIdFor(channel: string, externalOrderId: string): string {
+  return `${channel}:${externalOrderId}`;
+}
+
+/** One workflow per order: the id is the order id, so a second start with it is refused by Temporal. */
+export function orderWorkflowId(orderId: string): string {
+  return `order:${orderId}`;
+}
+
+// ---- signals: external events, each carrying the sender's event id for de-duplication ----
+
+export interface PaymentEvent {
+  eventId: string;
+  type: PaymentEventType;
+  amount?: string | undefined;
+  currency?: string | undefined;
+  at: string;
+}
+export interface CarrierEvent {
+  eventId: string;
+  carrier: Carrier;
+  trackingNumber: string;
+  status: CarrierEventStatus;
+  at: string;
+}
+export interface WarehouseEvent {
+  eventId: string;
+  type: WarehouseEventType;
+  lines?: { sku: string; quantity: number; condition: ItemCondition }[] | undefined;
+  at: string;
+}
+
+/** A payment provider callback (authorized, captured, failed, refunded). */
+export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+/** A carrier tracking callback. */
+export const carrierEventSignal = defineSignal<[CarrierEvent]>('carrierEvent');
+/** A warehouse callback (packed, return_received). */
+export const warehouseEventSignal = defineSignal<[WarehouseEvent]>('warehouseEvent');
+
+// ---- updates: commands that need an answer; validators refuse what the state does not allow ----
+
+export interface AcceptanceResult {
+  created: boolean;
+  order: OrderView;
+}
+/** Waits until stock is reserved or refused and returns the order; `created` tells the first request apart. */
+export const acceptanceUpdate = defineUpdate<AcceptanceResult, [{ requestId: string }]>('awaitAcceptance');
+
+export interface CancelRequest {
+  reason: string;
+  actor: string;
+}
+/** Cancels the order and returns it once every side effect is compensated. */
+export const cancelOrderUpdate = defineUpdate<OrderView, [CancelRequest]>('cancelOrder');
+
+export interface ReturnRequest {
+  lines: { sku: string; quantity: number }[];
+  reason: string;
+  actor: string;
+}
+/** Opens a return within the return window; returns the order in `return_pending`. */
+export const requestReturnUpdate = defineUpdate<OrderView, [ReturnRequest]>('requestReturn');
+
+export interface OperatorAction {
+  actor: string;
+  reason?: string | undefined;
+}
+/** Operator: run the step the order is stuck on again. */
+export const retryStepUpdate = defineUpdate<OrderView, [OperatorAction]>('retryStep');
+/** Operator: give up on the stuck step, with a reason, and go on. */
+export const skipStepUpdate = defineUpdate<OrderView, [OperatorAction & { reason: string }]>('skipStep');
+
+export interface RefundDecision {
+  actor: string;
+  refundDamaged: boolean;
+  reason: string;
+}
+/** Operator: decide the refund of returned lines that came back damaged. */
+export const refundDecisionUpdate = defineUpdate<OrderView, [RefundDecision]>('decideRefund');
+
+/** The live order, read from the workflow itself. */
+export const orderQuery = defineQuery<OrderView>('order');
+
+// ---- search attributes: operators filter orders in the Temporal UI with these ----
+
+export const OrderStatusAttr = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
+export const ChannelAttr = defineSearchAttributeKey('Channel', 'KEYWORD');
+export const NeedsAttentionAttr = defineSearchAttributeKey('NeedsAttention', 'BOOL');
+export const ExternalOrderIdAttr = defineSearchAttributeKey('ExternalOrderId', 'KEYWORD');
+
+/** What the dev server registers at start and the worker checks on an existing cluster. */
+export const SEARCH_ATTRIBUTES = {
+  OrderStatus: 'Keyword',
+  Channel: 'Keyword',
+  NeedsAttention: 'Bool',
+  ExternalOrderId: 'Keyword',
+} as const;
+
+// ---- failure types: ApplicationFailure.type values that clients and retry policies name ----
+
+export const FailureType = {
+  /** An update asked for something the order's state does not allow (the API answers 409). */
+  StateConflict: 'StateConflict',
+  /** Input the workflow cannot act on; never retried. */
+  InvalidInput: 'InvalidInput',
+  /** A simulated or real integration refused for good (bad data, not an outage). */
+  IntegrationRejected: 'IntegrationRejected',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
