@@ -21,6 +21,8 @@ export const PAYMENT_STATUSES = [
   'refunded',
   'partially_refunded',
   'not_required',
+  /** Not in the spec's list: an authorization released on cancel, so finance never mistakes it for a refund. */
+  'voided',
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 

@@ -1,0 +1,26 @@
+// Money is a decimal string on the wire and integer minor units (kuruş, cents) in arithmetic,
+// so totals and refunds never pick up floating-point error.
+
+const MONEY = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+
+/** Parses '149.90' into 14990; throws on anything that is not a non-negative decimal with ≤ 2 decimals. */
+export function toMinor(amount: string): number {
+  const match = MONEY.exec(amount);
+  if (!match) throw new RangeError(`not a money amount: '${amount}'`);
+  const whole = Number(match[1]);
+  const fraction = (match[2] ?? '').slice(1).padEnd(2, '0');
+  return whole * 100 + Number(fraction);
+}
+
+/** Formats minor units as a decimal string with exactly two decimals. */
+export function fromMinor(minor: number): string {
+  if (!Number.isSafeInteger(minor) || minor < 0) throw new RangeError(`not a money amount in minor units: ${minor}`);
+  const whole = Math.floor(minor / 100);
+  const fraction = String(minor % 100).padStart(2, '0');
+  return `${whole}.${fraction}`;
+}
+
+/** True for a decimal string the API accepts as money. */
+export function isMoney(amount: string): boolean {
+  return MONEY.test(amount);
+}

@@ -1,0 +1,509 @@
+// The order workflow on the real time-skipping test server, every path of the spec, activities faked.
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  acceptanceUpdate,
+  cancelOrderUpdate,
+  carrierEventSignal,
+  orderWorkflowId,
+  paymentEventSignal,
+  refundDecisionUpdate,
+  requestReturnUpdate,
+  retryStepUpdate,
+  skipStepUpdate,
+  warehouseEventSignal,
+  FailureType,
+  ORDER_WORKFLOW_TYPE,
+} from '../../contract/workflow';
+import type { OrderInput, OrderView } from '../../contract/types';
+import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder, withWorker } from '../helpers/workflow-env';
+
+// A fresh server per test: its clock is shared, and one test's leftover timers must not move another's.
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await startTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+let queueSeq = 0;
+/** Runs one order on a fresh task queue with the given fakes. */
+async function run(
+  fake: ReturnType<typeof fakeActivities>,
+  input: OrderInput,
+  body: (handle: WorkflowHandle) => Promise<void>,
+): Promise<void> {
+  queueSeq += 1;
+  const taskQueue = `wf-test-${queueSeq}`;
+  await withWorker(env, fake.activities, taskQueue, async () => {
+    const handle = await env.client.workflow.start(ORDER_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: orderWorkflowId(input.orderId),
+      args: [input],
+    });
+    try {
+      await body(handle);
+    } finally {
+      // An open workflow without its worker would hold the test server's clock: end it with the test.
+      await handle.terminate('test finished').catch(() => undefined);
+    }
+  });
+}
+
+const at = () => new Date().toISOString();
+let eventSeq = 0;
+const eventId = () => `evt-${++eventSeq}`;
+const pay = (handle: WorkflowHandle, type: 'authorized' | 'captured' | 'failed') =>
+  handle.signal(paymentEventSignal, { eventId: eventId(), type, amount: '309.85', currency: 'TRY', at: at() });
+const carrier = (handle: WorkflowHandle, status: 'picked_up' | 'in_transit' | 'delivered' | 'returned_to_sender', id = eventId()) =>
+  handle.signal(carrierEventSignal, { eventId: id, carrier: 'yurtici', trackingNumber: 'YK123', status, at: at() });
+const packed = (handle: WorkflowHandle) => handle.signal(warehouseEventSignal, { eventId: eventId(), type: 'packed', at: at() });
+const accept = async (handle: WorkflowHandle, requestId = 'req-x') =>
+  (await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId }] })).order;
+const operator = { actor: 'op@example.com' };
+
+/** Drives an order to `delivered`. */
+async function deliver(handle: WorkflowHandle): Promise<OrderView> {
+  await accept(handle);
+  await pay(handle, 'authorized');
+  await waitForOrder(handle, (o) => o.status === 'picking');
+  await packed(handle);
+  await waitForOrder(handle, (o) => o.shipments.length === 1);
+  await carrier(handle, 'picked_up');
+  await waitForOrder(handle, (o) => o.status === 'shipped' && o.paymentStatus === 'captured');
+  await carrier(handle, 'delivered');
+  return waitForOrder(handle, (o) => o.status === 'delivered');
+}
+
+async function expectConflict(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause as { type?: string; message: string };
+  expect(cause.type).toBe(FailureType.StateConflict);
+  expect(cause.message).toMatch(message);
+}
+
+const SIDE_EFFECTS_TO_PICKING = ['validateOrder', 'reserveStock', 'issueInvoice', 'postErpSale', 'createPickingTask'];
+
+describe('order workflow', () => {
+  test('card order: full lifecycle to the end of the return window, every step once and in order', async () => {
+    const fake = fakeActivities();
+    const input = orderInput();
+    await run(fake, input, async (handle) => {
+      const accepted = await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId: input.requestId }] });
+      expect(accepted.created).toBe(true);
+      expect(accepted.order.status).toBe('new');
+      expect(accepted.order.totals.total).toBe('309.85');
+      // a second request for the same order is told it is not the creator
+      expect((await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId: 'other' }] })).created).toBe(false);
+
+      const delivered = await deliver(handle);
+      expect(delivered.shipment?.trackingNumber).toBe('YK123');
+      expect(delivered.timeline.map((t) => t.status).filter(Boolean)).toEqual([
+        'new',
+        'confirmed',
+        'picking',
+        'shipped',
+        'delivered',
+      ]);
+      await env.sleep('15d');
+      const final = (await handle.result()) as OrderView;
+      expect(final.status).toBe('delivered');
+      expect(final.timeline.some((t) => t.type === 'return_window_closed')).toBe(true);
+    });
+    expect(fake.calls).toEqual([...SIDE_EFFECTS_TO_PICKING, 'createShipment', 'commitStock', 'capturePayment']);
+    // every status reached the customer and the channel, and the read model ended on the final version
+    for (const status of ['new', 'confirmed', 'picking', 'shipped', 'delivered']) {
+      expect(fake.notifications).toContain(`notify:${status}`);
+      expect(fake.notifications).toContain(`channel:${status}`);
+    }
+    const last = fake.snapshots.at(-1)!;
+    expect(last.version).toBe(Math.max(...fake.snapshots.map((s) => s.version)));
+    expect(last.status).toBe('delivered');
+  });
+
+  test('marketplace and cash-on-delivery orders are confirmed without waiting for payment', async () => {
+    for (const method of ['marketplace', 'cash_on_delivery'] as const) {
+      const fake = fakeActivities();
+      await run(fake, orderInput({ payment: { method } }), async (handle) => {
+        const order = await accept(handle);
+        expect(order.status).toBe('confirmed');
+        expect(order.paymentStatus).toBe(method === 'marketplace' ? 'captured' : 'not_required');
+        await waitForOrder(handle, (o) => o.status === 'picking');
+      });
+    }
+  });
+
+  test('no payment within the card timeout cancels the order and releases the stock', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      await env.sleep('29m');
+      expect((await waitForOrder(handle, () => true)).status).toBe('new');
+      await env.sleep('2m');
+      const order = await waitForOrder(handle, (o) => o.status === 'canceled');
+      expect(order.cancelReason).toBe('payment_timeout');
+    });
+    expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'releaseStock']);
+  });
+
+  test('bank transfers get their own, longer payment timeout', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'bank_transfer' } }), async (handle) => {
+      await accept(handle);
+      await env.sleep('47h');
+      await pay(handle, 'captured');
+      const order = await waitForOrder(handle, (o) => o.status === 'picking');
+      expect(order.paymentStatus).toBe('captured');
+    });
+  });
+
+  test('a failed payment cancels the order; a later success is ignored', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      await pay(handle, 'failed');
+      const order = await waitForOrder(handle, (o) => o.status === 'canceled');
+      expect(order.cancelReason).toBe('payment_failed');
+      expect(order.paymentStatus).toBe('failed');
+    });
+    expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'releaseStock']);
+  });
+
+  test('out of stock: canceled at acceptance, nothing to release', async () => {
+    const fake = fakeActivities({ outOfStock: true });
+    await run(fake, orderInput(), async (handle) => {
+      const order = await accept(handle);
+      expect(order.status).toBe('canceled');
+      expect(order.cancelReason).toBe('out_of_stock');
+      expect(order.timeline.find((t) => t.status === 'canceled')?.detail).toMatch(/SKU-1: 2 requested, 0 available/);
+      await handle.result();
+    });
+    expect(fake.calls).toEqual(['validateOrder', 'reserveStock']);
+  });
+
+  test('an invalid order is canceled with invalid_order and reserves nothing', async () => {
+    const fake = fakeActivities({ invalid: true });
+    await run(fake, orderInput(), async (handle) => {
+      const order = await accept(handle);
+      expect(order.status).toBe('canceled');
+      expect(order.cancelReason).toBe('invalid_order');
+    });
+    expect(fake.calls).toEqual(['validateOrder']);
+  });
+
+  test('duplicate and out-of-order callbacks have no second effect', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      const paid = eventId();
+      for (let i = 0; i < 3; i++) {
+        await handle.signal(paymentEventSignal, { eventId: paid, type: 'authorized', at: at() });
+      }
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await packed(handle);
+      await packed(handle);
+      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await carrier(handle, 'delivered'); // delivered before any pick-up news: still moves forward, via shipped
+      const delivered = await waitForOrder(handle, (o) => o.status === 'delivered');
+      await carrier(handle, 'in_transit'); // late, would go backwards
+      const after = await waitForOrder(handle, (o) => o.timeline.some((t) => t.detail === 'carrier in_transit while delivered'));
+      expect(after.status).toBe('delivered');
+      expect(delivered.timeline.filter((t) => t.type === 'payment_event')).toHaveLength(1);
+    });
+    expect(fake.calls.filter((c) => c === 'createShipment')).toHaveLength(1);
+    expect(fake.calls.filter((c) => c === 'commitStock')).toHaveLength(1);
+  });
+
+  test('pick-and-pack SLA: the order is flagged and keeps waiting; packing clears the flag', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await env.sleep('25h');
+      const flagged = await waitForOrder(handle, (o) => o.needsAttention);
+      expect(flagged.attention).toMatchObject({ step: 'pick_and_pack', reason: 'not packed within 24h' });
+      expect(flagged.status).toBe('picking');
+      await packed(handle);
+      const cleared = await waitForOrder(handle, (o) => o.shipments.length === 1);
+      expect(cleared.needsAttention).toBe(false);
+    });
+  });
+
+  test('tracking window: no delivery news raises needsAttention; an operator skip confirms delivery', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
+      await accept(handle);
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await packed(handle);
+      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await carrier(handle, 'in_transit');
+      await waitForOrder(handle, (o) => o.status === 'shipped');
+      await env.sleep('8d');
+      const flagged = await waitForOrder(handle, (o) => o.needsAttention);
+      expect(flagged.attention?.step).toBe('await_delivery');
+      const skipped = await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'customer confirmed by phone' }] });
+      expect(skipped.needsAttention).toBe(false);
+      const order = await waitForOrder(handle, (o) => o.status === 'delivered');
+      expect(order.timeline.some((t) => t.actor === operator.actor && /skipped/.test(t.detail ?? ''))).toBe(true);
+    });
+  });
+
+  test('a return within the window: return code, refund of sellable lines, restock, return_completed', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await deliver(handle);
+      await env.sleep('13d');
+      await expectConflict(
+        handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 3 }], reason: 'x', actor: 'c' }] }),
+        /exceeds the 2 delivered/,
+      );
+      const pending = await handle.executeUpdate(requestReturnUpdate, {
+        args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'changed_mind', actor: 'webstore' }],
+      });
+      expect(pending.status).toBe('return_pending');
+      expect(pending.return?.returnCode).toBe('RET-1');
+      await handle.signal(warehouseEventSignal, {
+        eventId: eventId(),
+        type: 'return_received',
+        lines: [{ sku: 'SKU-1', quantity: 1, condition: 'sellable' }],
+        at: at(),
+      });
+      const done = (await handle.result()) as OrderView;
+      expect(done.status).toBe('return_completed');
+      expect(done.paymentStatus).toBe('partially_refunded');
+      expect(done.totals.refunded).toBe('149.90');
+      expect(done.lines[0]).toMatchObject({ returnedQuantity: 1, refundedQuantity: 1 });
+    });
+    expect(fake.calls.slice(-4)).toEqual(['createReturnCode', 'refundPayment', 'issueCreditNote', 'restockReturn']);
+  });
+
+  test('damaged returned items wait for an operator decision before the refund', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await packed(handle);
+      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await carrier(handle, 'delivered');
+      await waitForOrder(handle, (o) => o.status === 'delivered');
+      await handle.executeUpdate(requestReturnUpdate, {
+        args: [{ lines: [{ sku: 'SKU-1', quantity: 2 }], reason: 'broken', actor: 'trendyol' }],
+      });
+      await handle.signal(warehouseEventSignal, {
+        eventId: eventId(),
+        type: 'return_received',
+        lines: [
+          { sku: 'SKU-1', quantity: 1, condition: 'sellable' },
+          { sku: 'SKU-1', quantity: 1, condition: 'damaged' },
+        ],
+        at: at(),
+      });
+      const waiting = await waitForOrder(handle, (o) => o.needsAttention);
+      expect(waiting.attention?.step).toBe('refund_decision');
+      await expectConflict(handle.executeUpdate(retryStepUpdate, { args: [operator] }), /refund decision/);
+      await handle.executeUpdate(refundDecisionUpdate, { args: [{ ...operator, refundDamaged: true, reason: 'courier damage' }] });
+      const done = (await handle.result()) as OrderView;
+      expect(done.status).toBe('return_completed');
+      expect(done.totals.refunded).toBe('299.80'); // both units; the marketplace refunds, the OMS records it
+      expect(done.paymentStatus).toBe('partially_refunded');
+    });
+    // only the sellable unit goes back to stock, and no provider refund for a marketplace order
+    expect(fake.calls).not.toContain('refundPayment');
+    expect(fake.calls.filter((c) => c === 'restockReturn')).toHaveLength(1);
+  });
+
+  test('returned to sender is handled like a return of every line', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
+      await accept(handle);
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await packed(handle);
+      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await carrier(handle, 'picked_up');
+      await carrier(handle, 'returned_to_sender');
+      const pending = await waitForOrder(handle, (o) => o.status === 'return_pending');
+      expect(pending.return?.source).toBe('returned_to_sender');
+      await handle.signal(warehouseEventSignal, {
+        eventId: eventId(),
+        type: 'return_received',
+        lines: [
+          { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
+          { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
+        ],
+        at: at(),
+      });
+      const done = (await handle.result()) as OrderView;
+      expect(done.status).toBe('return_completed');
+    });
+    expect(fake.calls).toContain('restockReturn');
+  });
+
+  test('the return window closes after 14 days; a later return is refused', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await packed(handle);
+      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await carrier(handle, 'delivered');
+      await waitForOrder(handle, (o) => o.status === 'delivered');
+      await env.sleep('14d');
+      const final = (await handle.result()) as OrderView;
+      expect(final.status).toBe('delivered');
+      await expect(
+        handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'late', actor: 'c' }] }),
+      ).rejects.toThrow();
+    });
+  });
+
+  describe('cancel', () => {
+    test('in new: releases the stock', async () => {
+      const fake = fakeActivities();
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
+        expect(order.status).toBe('canceled');
+        expect(order.cancelReason).toBe('customer_request');
+      });
+      expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'releaseStock']);
+    });
+
+    test('in confirmed: compensations newest first, through the void of the authorization', async () => {
+      const fake = fakeActivities();
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await pay(handle, 'authorized');
+        await waitForOrder(handle, (o) => o.status === 'picking');
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
+        expect(order.status).toBe('canceled');
+        expect(order.paymentStatus).toBe('voided');
+      });
+      expect(fake.calls).toEqual([
+        ...SIDE_EFFECTS_TO_PICKING,
+        'cancelPickingTask',
+        'reverseErpSale',
+        'issueCreditNote',
+        'voidPayment',
+        'releaseStock',
+      ]);
+    });
+
+    test('in picking after the label: the shipment is canceled at the carrier and a captured payment refunded', async () => {
+      const fake = fakeActivities();
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await pay(handle, 'captured');
+        await waitForOrder(handle, (o) => o.status === 'picking');
+        await packed(handle);
+        await waitForOrder(handle, (o) => o.shipments.length === 1);
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
+        expect(order.paymentStatus).toBe('refunded');
+        expect(order.totals.refunded).toBe(order.totals.total);
+      });
+      expect(fake.calls).toEqual([
+        ...SIDE_EFFECTS_TO_PICKING,
+        'createShipment',
+        'cancelShipment',
+        'cancelPickingTask',
+        'reverseErpSale',
+        'issueCreditNote',
+        'refundPayment',
+        'releaseStock',
+      ]);
+    });
+
+    test('refused once shipped, and when already canceled', async () => {
+      const fake = fakeActivities();
+      await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
+        await accept(handle);
+        await waitForOrder(handle, (o) => o.status === 'picking');
+        await packed(handle);
+        await waitForOrder(handle, (o) => o.shipments.length === 1);
+        await carrier(handle, 'picked_up');
+        await waitForOrder(handle, (o) => o.status === 'shipped');
+        await expectConflict(
+          handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] }),
+          /shipped cannot be canceled/,
+        );
+      });
+      expect(fake.calls).not.toContain('releaseStock');
+    });
+
+    test('a compensation that keeps failing flags the order naming it; an operator retry finishes the unwind', async () => {
+      const fake = fakeActivities({ failing: { reverseErpSale: 'always' } });
+      await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+        await accept(handle);
+        await waitForOrder(handle, (o) => o.status === 'picking');
+        // The cancel answers as soon as a compensation is stuck; meanwhile the clock moves past the retry backoff.
+        let answeredYet = false;
+        const clock = (async () => {
+          while (!answeredYet) await env.sleep('1m');
+        })();
+        const answered = await handle
+          .executeUpdate(cancelOrderUpdate, { args: [{ reason: 'operator_request', actor: 'op' }] })
+          .finally(() => (answeredYet = true));
+        await clock;
+        expect(answered.needsAttention).toBe(true);
+        expect(answered.attention?.step).toBe('compensate:post_erp_sale');
+        expect(answered.status).toBe('picking');
+        // nothing already compensated is undone, and nothing older ran yet
+        expect(fake.calls).toEqual([...SIDE_EFFECTS_TO_PICKING, 'cancelPickingTask']);
+        fake.activities.reverseErpSale = async () => undefined;
+        await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'reversed by hand in the ERP' }] });
+        const order = await waitForOrder(handle, (o) => o.status === 'canceled');
+        expect(order.timeline.some((t) => t.type === 'compensation_skipped' && t.detail === 'post_erp_sale')).toBe(true);
+      });
+      expect(fake.calls).toEqual([...SIDE_EFFECTS_TO_PICKING, 'cancelPickingTask', 'issueCreditNote', 'releaseStock']);
+    });
+
+    test('cancelling the workflow itself (Temporal UI/CLI) still compensates', async () => {
+      const fake = fakeActivities();
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await pay(handle, 'authorized');
+        await waitForOrder(handle, (o) => o.status === 'picking');
+        await handle.cancel();
+        await expect(handle.result()).rejects.toThrow();
+      });
+      expect(fake.calls.slice(-5)).toEqual([
+        'cancelPickingTask',
+        'reverseErpSale',
+        'issueCreditNote',
+        'voidPayment',
+        'releaseStock',
+      ]);
+      expect(fake.snapshots.at(-1)?.status).toBe('canceled');
+      expect(fake.snapshots.at(-1)?.cancelReason).toBe('workflow_cancelled');
+    });
+  });
+
+  test('a forward step that keeps failing waits for an operator; retry runs it again', async () => {
+    const fake = fakeActivities({ failing: { createPickingTask: 5 } });
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      for (let i = 0; i < 60; i++) {
+        await env.sleep('30s');
+        if ((await waitForOrder(handle, () => true)).needsAttention) break;
+      }
+      const stuck = await waitForOrder(handle, (o) => o.needsAttention);
+      expect(stuck.attention?.step).toBe('create_picking_task');
+      const retried = await handle.executeUpdate(retryStepUpdate, { args: [operator] });
+      expect(retried.timeline.some((t) => t.type === 'operator_retry' && t.actor === operator.actor)).toBe(true);
+      await waitForOrder(handle, (o) => o.status === 'picking' && !o.needsAttention);
+    });
+  });
+
+  test('a failing notification never blocks the order', async () => {
+    const fake = fakeActivities({ failing: { notifyCustomer: 'always' } });
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      const order = await accept(handle);
+      expect(order.status).toBe('confirmed');
+      await waitForOrder(handle, (o) => o.status === 'picking');
+    });
+  });
+});

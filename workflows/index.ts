@@ -1,0 +1,2 @@
+// Every workflow the worker registers; the worker bundles this file for the deterministic sandbox.
+export { orderWorkflow } from './order';
