@@ -1,0 +1,158 @@
+// The read model activity: the workflow pushes its OrderView here at every change; the API lists from it.
+import { ApplicationFailure } from '@temporalio/common';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { ReadModelActivities } from '../contract/activities';
+import type { OrderReturn, OrderView, Shipment } from '../contract/types';
+import { FailureType } from '../contract/workflow';
+import { isMoney } from '../domain/money';
+import type { OmsORM } from '../entities/orm';
+import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
+
+function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: FailureType.InvalidInput, nonRetryable: true });
+}
+
+function isoDate(field: string, value: unknown): Date {
+  const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw invalidInput(`${field}: not an ISO date: ${String(value)}`);
+  return date;
+}
+
+function optionalDate(field: string, value: string | undefined): Date | null {
+  return value === undefined ? null : isoDate(field, value);
+}
+
+/** The singular field is the current one; it is normally also in the list, so de-duplicate by id. */
+function allOf<T>(list: T[] | undefined, current: T | undefined, idOf: (item: T) => string): T[] {
+  const items = [...(list ?? [])];
+  if (current && !items.some((i) => idOf(i) === idOf(current))) items.push(current);
+  return items;
+}
+
+async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<void> {
+  const orderId = view.id;
+  await em.nativeDelete(OrderLineRecord, { orderId });
+  await em.nativeDelete(ShipmentRecord, { orderId });
+  await em.nativeDelete(ReturnRecord, { orderId });
+  await em.nativeDelete(TimelineRecord, { orderId });
+
+  if (view.lines.length > 0) {
+    await em.insertMany(
+      OrderLineRecord,
+      view.lines.map((line, lineNo) => ({
+        orderId,
+        lineNo,
+        sku: line.sku,
+        quantity: line.quantity,
+        unitPrice: line.unitPrice,
+        lineTotal: line.lineTotal,
+        returnedQuantity: line.returnedQuantity ?? 0,
+        refundedQuantity: line.refundedQuantity ?? 0,
+      })),
+    );
+  }
+  const shipments = allOf<Shipment>(view.shipments, view.shipment, (s) => s.shipmentId);
+  if (shipments.length > 0) {
+    await em.insertMany(
+      ShipmentRecord,
+      shipments.map((s) => ({
+        orderId,
+        shipmentId: s.shipmentId,
+        carrier: s.carrier,
+        trackingNumber: s.trackingNumber,
+        labelRef: s.labelRef,
+        lastStatus: s.events.at(-1)?.status ?? null,
+      })),
+    );
+  }
+  const returns = allOf<OrderReturn>(view.returns, view.return, (r) => r.returnId);
+  if (returns.length > 0) {
+    await em.insertMany(
+      ReturnRecord,
+      returns.map((r, i) => ({
+        orderId,
+        returnId: r.returnId,
+        reason: r.reason,
+        source: r.source,
+        returnCode: r.returnCode ?? null,
+        requestedAt: isoDate(`returns[${i}].requestedAt`, r.requestedAt),
+        receivedAt: optionalDate(`returns[${i}].receivedAt`, r.receivedAt),
+        refundAmount: r.refund?.amount ?? null,
+        lines: r.lines,
+        refund: r.refund ?? null,
+      })),
+    );
+  }
+  if (view.timeline.length > 0) {
+    await em.insertMany(
+      TimelineRecord,
+      view.timeline.map((entry, seq) => ({
+        orderId,
+        seq,
+        at: isoDate(`timeline[${seq}].at`, entry.at),
+        type: entry.type,
+        status: entry.status ?? null,
+        detail: entry.detail ?? null,
+        actor: entry.actor ?? null,
+      })),
+    );
+  }
+}
+
+/** Builds the read-model activity; `orm` is the worker's shared ORM, forked per call. */
+export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
+  return {
+    /**
+     * One transaction: a conditional upsert of the order row (`WHERE stored.version < new.version`)
+     * decides; only when it wrote are the child rows replaced. Older, equal or replayed snapshots are
+     * no-ops, so out-of-order or retried writes never move the read model backwards.
+     */
+    async recordOrder(view: OrderView): Promise<void> {
+      if (typeof view?.id !== 'string' || view.id === '') throw invalidInput('id: required');
+      if (!Number.isSafeInteger(view.version) || view.version < 0) {
+        throw invalidInput(`version: must be a non-negative integer, got ${String(view.version)}`);
+      }
+      for (const field of ['subtotal', 'total', 'refunded'] as const) {
+        const amount: unknown = view.totals?.[field];
+        if (typeof amount !== 'string' || !isMoney(amount))
+          throw invalidInput(`totals.${field}: not a money amount: ${String(amount)}`);
+      }
+      if (!Array.isArray(view.lines) || !Array.isArray(view.timeline))
+        throw invalidInput('lines, timeline: must be arrays');
+      view.lines.forEach((line, i) => {
+        if (!isMoney(line.unitPrice) || !isMoney(line.lineTotal))
+          throw invalidInput(`lines[${i}]: unitPrice and lineTotal must be money`);
+      });
+      const createdAt = isoDate('createdAt', view.createdAt);
+      const updatedAt = isoDate('updatedAt', view.updatedAt);
+      await orm.em.fork().transactional(async (em) => {
+        const written = await em
+          .createQueryBuilder(OrderRecord)
+          .insert({
+            id: view.id,
+            channel: view.channel,
+            externalOrderId: view.externalOrderId,
+            status: view.status,
+            paymentStatus: view.paymentStatus,
+            paymentMethod: view.paymentMethod,
+            needsAttention: view.needsAttention === true,
+            cancelReason: view.cancelReason ?? null,
+            currency: view.totals.currency,
+            subtotal: view.totals.subtotal,
+            total: view.totals.total,
+            refunded: view.totals.refunded,
+            version: view.version,
+            createdAt,
+            updatedAt,
+            view,
+          })
+          .onConflict('id')
+          .merge()
+          .where({ version: { $lt: view.version } })
+          .execute('run');
+        if (written.affectedRows === 0) return;
+        await replaceChildren(em, view);
+      });
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// The database layer: entities, ORM start-up, the API's store.
+export * from './catalog';
+export * from './read-model';
+export * from './orm';
+export * from './store';

@@ -1,0 +1,162 @@
+// ORM start-up for the API and the worker. One URL picks the database: postgres(ql):// → PostgreSQL,
+// anything else → a SQLite file (node:sqlite). The schema is brought up to date at start-up.
+//
+// Schema v1 choice: the SchemaGenerator's `update({ safe: true })` (creates missing tables, columns and
+// indexes; never drops anything), not committed migrations — @mikro-orm/migrations is not a dependency,
+// and one diff-based path serves SQLite and PostgreSQL alike. Revisit once a change needs data moved.
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MikroORM } from '@mikro-orm/core';
+import { SqliteDriver, type AbstractSqlDriver, type SqlEntityManager, MikroORM as SqlMikroORM } from '@mikro-orm/sql';
+import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Product, Reservation, Stock, StockMovement } from './catalog';
+import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
+import { OmsSqliteDialect } from './sqlite-dialect';
+
+/** Every entity in one list, so the ORM and the schema generator never miss a table. */
+export const ALL_ENTITIES = [
+  Product,
+  Stock,
+  Reservation,
+  StockMovement,
+  OrderRecord,
+  OrderLineRecord,
+  ShipmentRecord,
+  ReturnRecord,
+  TimelineRecord,
+  CallbackLog,
+];
+
+/** The ORM as the rest of the code sees it: SQL driver, SQL entity manager (query builder, execute). */
+export type OmsORM = MikroORM<AbstractSqlDriver, SqlEntityManager>;
+
+export interface InitOrmOptions {
+  /** `postgresql://…` / `postgres://…`, a SQLite path, `sqlite:<path>` or `:memory:`; default `.data/oms.sqlite`. */
+  databaseUrl?: string | undefined;
+  debug?: boolean | undefined;
+}
+
+/** The project root (this file lives in `<root>/entities/`), for the default database file. */
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_SQLITE_PATH = resolve(PROJECT_ROOT, '.data', 'oms.sqlite');
+
+/** How long a SQLite connection waits for the other process's write lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 15_000;
+/** Any fixed number: the PostgreSQL advisory lock that serialises schema updates across processes. */
+const SCHEMA_LOCK_KEY = 7_261_001;
+
+type Target = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
+
+/** Parses DATABASE_URL-style input into a database kind and its address. */
+export function parseDatabaseUrl(databaseUrl: string | undefined): Target {
+  const url = databaseUrl?.trim();
+  if (!url) return { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', url };
+  let path = url;
+  if (/^sqlite:/i.test(path)) {
+    path = path.slice('sqlite:'.length);
+    // sqlite:///abs/path and sqlite://rel/path → the path after the slashes
+    if (path.startsWith('//')) path = path.slice(2);
+  }
+  if (path === '') throw new Error(`DATABASE_URL '${url}' names no SQLite file`);
+  if (path === ':memory:') return { kind: 'sqlite', path };
+  return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(process.cwd(), path) };
+}
+
+/**
+ * SQLite files already open in this process. node:sqlite waits for a busy lock synchronously, so two
+ * connections of one process to one file would block each other's thread: the process shares one ORM
+ * per file instead (reference-counted by closeORM). PostgreSQL gets a new pool per call.
+ */
+const openSqliteFiles = new Map<string, { orm: Promise<OmsORM>; resolved?: OmsORM; refs: number }>();
+
+/**
+ * Connects and brings the schema up to date; call it once per process and share the result (fork the
+ * EntityManager per unit of work). A second call for an already open SQLite file returns the same ORM.
+ */
+export async function initORM(options: InitOrmOptions = {}): Promise<OmsORM> {
+  const target = parseDatabaseUrl(options.databaseUrl);
+  if (target.kind === 'postgres' || target.path === ':memory:') return openORM(target, options);
+  let open = openSqliteFiles.get(target.path);
+  // closed behind our back with orm.close() instead of closeORM: start afresh
+  if (open?.resolved && !(await open.resolved.isConnected())) {
+    openSqliteFiles.delete(target.path);
+    open = undefined;
+  }
+  if (open) {
+    open.refs += 1;
+    return open.orm;
+  }
+  const entry: { orm: Promise<OmsORM>; resolved?: OmsORM; refs: number } = { orm: openORM(target, options), refs: 1 };
+  openSqliteFiles.set(target.path, entry);
+  try {
+    entry.resolved = await entry.orm;
+    return entry.resolved;
+  } catch (err) {
+    openSqliteFiles.delete(target.path);
+    throw err;
+  }
+}
+
+async function openORM(target: Target, options: InitOrmOptions): Promise<OmsORM> {
+  const common = { entities: ALL_ENTITIES, debug: options.debug ?? false, allowGlobalContext: false };
+  let orm: OmsORM;
+  if (target.kind === 'postgres') {
+    orm = (await PgMikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: target.url })) as unknown as OmsORM;
+  } else {
+    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+    orm = (await SqlMikroORM.init({
+      ...common,
+      driver: SqliteDriver,
+      dbName: target.path,
+      driverOptions: new OmsSqliteDialect(target.path, { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }),
+    })) as unknown as OmsORM;
+  }
+  try {
+    await updateSchema(orm, target.kind);
+  } catch (err) {
+    await orm.close(true);
+    throw err;
+  }
+  return orm;
+}
+
+/**
+ * Idempotent schema update, safe when the API and the worker start together. PostgreSQL: the diff and
+ * the DDL run while this process holds a transaction-scoped advisory lock, so a second process waits and
+ * then finds nothing to do. SQLite has no such lock across processes: a racing start-up fails on
+ * "already exists" and simply diffs again (the statements are each atomic, so a retry sees a consistent,
+ * partly created schema and adds the rest).
+ */
+async function updateSchema(orm: OmsORM, kind: Target['kind']): Promise<void> {
+  if (kind === 'postgres') {
+    const em = orm.em.fork();
+    await em.transactional(async (tx) => {
+      await tx.execute(`select pg_advisory_xact_lock(${SCHEMA_LOCK_KEY})`);
+      await orm.schema.update({ safe: true });
+    });
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await orm.schema.update({ safe: true });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
+/** Closes the pool / SQLite handle (a shared SQLite ORM once its last user closes); the process cannot exit while it is open. */
+export async function closeORM(orm: MikroORM): Promise<void> {
+  for (const [path, entry] of openSqliteFiles) {
+    if (entry.resolved !== orm) continue;
+    entry.refs -= 1;
+    if (entry.refs > 0) return;
+    openSqliteFiles.delete(path);
+    break;
+  }
+  await orm.close(true);
+}

@@ -1,0 +1,241 @@
+// The API's view of the database (contract/store.ts) on MikroORM. Every call forks its own
+// EntityManager: the global one is never used, so concurrent requests never share an identity map.
+import { randomUUID } from 'node:crypto';
+import { LockMode, type FilterQuery, type SqlEntityManager } from '@mikro-orm/sql';
+import {
+  StoreConflictError,
+  type CallbackRecord,
+  type InventoryView,
+  type OrderListFilter,
+  type OrderPage,
+  type OrderStore,
+  type ProductView,
+} from '../contract/store';
+import type { OrderView } from '../contract/types';
+import { isMoney } from '../domain/money';
+import { DEFAULT_LOCATION, Product, Stock, StockMovement } from './catalog';
+import type { OmsORM } from './orm';
+import { CallbackLog, OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
+import { changeStock, ensureStockRow, formatDecimal, readInventory } from './stock-queries';
+
+/** A `cursor` that no page of this API handed out (the API answers 400). */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** Bad arguments to a store call (the API validates first, so reaching this is a bug; it answers 400). */
+export class StoreInputError extends Error {
+  override name = 'StoreInputError';
+}
+
+/** Largest page the store returns, whatever `limit` asks for. */
+export const MAX_PAGE_SIZE = 200;
+
+interface CursorPosition {
+  createdAt: Date;
+  id: string;
+}
+
+/** Opaque to clients: base64url of the last item's (createdAt, id), the two sort keys. */
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id]), 'utf8').toString('base64url');
+}
+
+/** Reverses encodeCursor; anything else is an InvalidCursorError. */
+export function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'string' &&
+      typeof parsed[1] === 'string'
+    ) {
+      const createdAt = new Date(parsed[0]);
+      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('cursor: not a cursor returned by this API');
+}
+
+function requireNonEmpty(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new StoreInputError(`${field}: must be a non-empty string`);
+  return value;
+}
+
+function requireInt(field: string, value: unknown, min?: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new StoreInputError(`${field}: must be an integer`);
+  if (min !== undefined && value < min) throw new StoreInputError(`${field}: must be at least ${min}`);
+  return value;
+}
+
+async function recordMovement(
+  em: SqlEntityManager,
+  m: { key: string; sku: string; location: string; delta: number; reason: string; actor: string; orderId?: string },
+): Promise<void> {
+  await em.insert(StockMovement, {
+    key: m.key,
+    sku: m.sku,
+    location: m.location,
+    delta: m.delta,
+    reason: m.reason,
+    actor: m.actor,
+    orderId: m.orderId ?? null,
+    createdAt: new Date(),
+  });
+}
+
+async function inventoryOrThrow(em: SqlEntityManager, sku: string): Promise<InventoryView> {
+  const view = await readInventory(em, sku);
+  if (!view) throw new Error(`stock row for ${sku} vanished inside its own transaction`);
+  return view;
+}
+
+/** Builds the OrderStore the API uses; `orm` comes from initORM and is shared by all calls. */
+export function createStore(orm: OmsORM): OrderStore {
+  const fork = (): SqlEntityManager => orm.em.fork();
+
+  return {
+    async getOrder(orderId) {
+      const row = await fork().findOne(OrderRecord, { id: orderId }, { fields: ['view'] });
+      return row ? (row.view as OrderView) : null;
+    },
+
+    async listOrders(filter: OrderListFilter): Promise<OrderPage> {
+      const limit = Math.min(Math.max(1, Math.trunc(filter.limit) || 1), MAX_PAGE_SIZE);
+      const where: FilterQuery<IOrderRecord>[] = [];
+      if (filter.status !== undefined) where.push({ status: filter.status });
+      if (filter.channel !== undefined) where.push({ channel: filter.channel });
+      if (filter.needsAttention !== undefined) where.push({ needsAttention: filter.needsAttention });
+      if (filter.cursor !== undefined) {
+        const after = decodeCursor(filter.cursor);
+        // strictly after the cursor in (createdAt desc, id desc) order
+        where.push({
+          $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }],
+        });
+      }
+      const rows = await fork().find(OrderRecord, where.length > 0 ? { $and: where } : {}, {
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        limit: limit + 1,
+        fields: ['id', 'createdAt', 'view'],
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => r.view as OrderView),
+        nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      };
+    },
+
+    async findOrderIdByTracking(trackingNumber, carrier) {
+      const where = carrier === undefined ? { trackingNumber } : { trackingNumber, carrier };
+      const row = await fork().findOne(ShipmentRecord, where, { fields: ['orderId'] });
+      return row?.orderId ?? null;
+    },
+
+    async getInventory(sku) {
+      return readInventory(fork(), sku);
+    },
+
+    async setOnHand(args) {
+      const sku = requireNonEmpty('sku', args.sku);
+      const location = args.location?.trim() ? args.location : DEFAULT_LOCATION;
+      const onHand = requireInt('onHand', args.onHand, 0);
+      const actor = requireNonEmpty('actor', args.actor);
+      return fork().transactional(async (em) => {
+        await ensureStockRow(em, sku, location);
+        // lock the row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises) so the recorded delta is exact
+        const row = await em.findOne(
+          Stock,
+          { sku, location },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+        );
+        const before = row?.onHand ?? 0;
+        await changeStock(em, { sku, location }, { onHand: onHand - before });
+        await recordMovement(em, {
+          key: `set:${randomUUID()}`,
+          sku,
+          location,
+          delta: onHand - before,
+          reason: 'set',
+          actor,
+        });
+        return inventoryOrThrow(em, sku);
+      });
+    },
+
+    async adjustOnHand(args) {
+      const sku = requireNonEmpty('sku', args.sku);
+      const location = args.location?.trim() ? args.location : DEFAULT_LOCATION;
+      const delta = requireInt('delta', args.delta);
+      const reason = requireNonEmpty('reason', args.reason);
+      const actor = requireNonEmpty('actor', args.actor);
+      return fork().transactional(async (em) => {
+        if (delta >= 0) await ensureStockRow(em, sku, location);
+        const applied = await changeStock(
+          em,
+          { sku, location },
+          { onHand: delta },
+          { sql: 'on_hand + ? >= 0', params: [delta] },
+        );
+        if (!applied) {
+          const current = await em.findOne(Stock, { sku, location }, { disableIdentityMap: true });
+          throw new StoreConflictError(
+            `delta: ${delta} would take on-hand of ${sku} at ${location} below zero (on hand: ${current?.onHand ?? 0})`,
+          );
+        }
+        await recordMovement(em, { key: `adjust:${randomUUID()}`, sku, location, delta, reason, actor });
+        return inventoryOrThrow(em, sku);
+      });
+    },
+
+    async upsertProduct(product: ProductView): Promise<ProductView> {
+      const sku = requireNonEmpty('sku', product.sku);
+      const name = requireNonEmpty('name', product.name);
+      if (typeof product.price !== 'string' || !isMoney(product.price)) {
+        throw new StoreInputError('price: must be a decimal string with at most two decimals');
+      }
+      if (typeof product.active !== 'boolean') throw new StoreInputError('active: must be a boolean');
+      const now = new Date();
+      const em = fork();
+      await em
+        .createQueryBuilder(Product)
+        .insert({ sku, name, price: product.price, active: product.active, createdAt: now, updatedAt: now })
+        .onConflict('sku')
+        .merge(['name', 'price', 'active', 'updatedAt'])
+        .execute('run');
+      const saved = await em.findOneOrFail(Product, { sku }, { disableIdentityMap: true });
+      return { sku: saved.sku, name: saved.name, price: formatDecimal(saved.price), active: saved.active };
+    },
+
+    async getProduct(sku) {
+      const row = await fork().findOne(Product, { sku });
+      return row ? { sku: row.sku, name: row.name, price: formatDecimal(row.price), active: row.active } : null;
+    },
+
+    async recordCallback(callback: CallbackRecord) {
+      const res = await fork()
+        .createQueryBuilder(CallbackLog)
+        .insert({
+          source: callback.source,
+          eventId: requireNonEmpty('eventId', callback.eventId),
+          orderId: callback.orderId,
+          matched: callback.matched,
+          payload: callback.payload ?? null,
+          receivedAt: new Date(),
+        })
+        .onConflict(['source', 'eventId'])
+        .ignore()
+        .execute('run');
+      return { duplicate: res.affectedRows === 0 };
+    },
+
+    async ping() {
+      await fork().execute('select 1');
+    },
+  };
+}

@@ -1,0 +1,451 @@
+// The API's store and the read-model activity on a real SQLite file and a real PostgreSQL
+// database: paging, filters, version-guarded snapshots, callback de-duplication, stock changes.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInventoryActivities } from '../../activities/inventory';
+import { createReadModelActivities } from '../../activities/read-model';
+import type { InventoryActivities, ReadModelActivities } from '../../contract/activities';
+import { StoreConflictError, type OrderStore } from '../../contract/store';
+import type { OrderInput, OrderView } from '../../contract/types';
+import { closeORM, initORM } from '../../entities/orm';
+import { InvalidCursorError, createStore } from '../../entities/store';
+import { DB_KINDS, PROJECT_ROOT, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
+
+const BASE_TIME = Date.parse('2025-03-01T10:00:00.000Z');
+
+/** A complete OrderView; zero-padded ids sort the same bytewise and under any collation. */
+function orderView(n: number, overrides: Partial<OrderView> = {}): OrderView {
+  const externalOrderId = `EXT-${String(n).padStart(4, '0')}`;
+  const channel = overrides.channel ?? 'webstore';
+  const createdAt = overrides.createdAt ?? new Date(BASE_TIME + n * 1000).toISOString();
+  return {
+    id: `${channel}:${externalOrderId}`,
+    channel,
+    externalOrderId,
+    status: 'new',
+    paymentStatus: 'pending',
+    paymentMethod: 'card',
+    needsAttention: false,
+    lines: [
+      { sku: 'SKU-1', quantity: 2, unitPrice: '149.90', lineTotal: '299.80', returnedQuantity: 0, refundedQuantity: 0 },
+    ],
+    totals: { currency: 'TRY', subtotal: '299.80', total: '299.80', refunded: '0.00' },
+    customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com' },
+    shippingAddress: { line1: 'Bağdat Cd. 10', city: 'İstanbul', country: 'TR' },
+    shipments: [],
+    returns: [],
+    timeline: [{ at: createdAt, type: 'status', status: 'new' }],
+    version: 1,
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
+  return {
+    orderId: 'webstore:V-1',
+    channel: 'webstore',
+    externalOrderId: 'V-1',
+    customer: { name: 'Ayşe Yılmaz' },
+    shippingAddress: { line1: 'Bağdat Cd. 10', city: 'İstanbul', country: 'TR' },
+    lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' }],
+    currency: 'TRY',
+    payment: { method: 'card' },
+    carrier: 'yurtici',
+    receivedAt: new Date(BASE_TIME).toISOString(),
+    requestId: 'req-1',
+    timers: {
+      paymentTimeout: { card: '30m', bank_transfer: '48h' },
+      pickSla: '24h',
+      trackingWindow: '7d',
+      returnWindow: '14d',
+    },
+    ...overrides,
+  };
+}
+
+describe.each(DB_KINDS)('store and read model on %s', (kind) => {
+  let db: TestDb;
+  let store: OrderStore;
+  let readModel: ReadModelActivities;
+  let inventory: InventoryActivities;
+
+  beforeAll(async () => {
+    db = await createTestDb(kind);
+    store = createStore(db.orm);
+    readModel = createReadModelActivities(db.orm);
+    inventory = createInventoryActivities(db.orm);
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+  });
+
+  describe('order list', () => {
+    // 25 orders; three share each creation second, so the id breaks ties
+    const views = Array.from({ length: 25 }, (_, i) =>
+      orderView(i, {
+        channel: i % 2 === 0 ? 'webstore' : 'trendyol',
+        status: i % 3 === 0 ? 'confirmed' : 'new',
+        needsAttention: i % 5 === 0,
+        createdAt: new Date(BASE_TIME + Math.floor(i / 3) * 1000).toISOString(),
+      }),
+    );
+    const newestFirst = (list: OrderView[]) =>
+      [...list].sort((a, b) =>
+        a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+      );
+
+    beforeAll(async () => {
+      for (const view of views) await readModel.recordOrder(view);
+    });
+
+    async function allPages(filter: Omit<Parameters<OrderStore['listOrders']>[0], 'cursor'>) {
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listOrders({ ...filter, cursor });
+        pages.push(page.items.map((o) => o.id));
+        cursor = page.nextCursor ?? undefined;
+        if (cursor !== undefined) expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      } while (cursor !== undefined && pages.length < 50);
+      return pages;
+    }
+
+    test('pages newest first with a stable order, every order exactly once', async () => {
+      const pages = await allPages({ limit: 10 });
+      expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+      expect(pages.flat()).toEqual(newestFirst(views).map((v) => v.id));
+    });
+
+    test('a page size that divides the total ends without an empty page', async () => {
+      const pages = await allPages({ limit: 5 });
+      expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 5]);
+    });
+
+    test('filters by status, channel and needs-attention, alone and together, across pages', async () => {
+      for (const filter of [
+        { status: 'confirmed' as const },
+        { channel: 'trendyol' },
+        { needsAttention: true },
+        { needsAttention: false, channel: 'webstore' },
+        { status: 'new' as const, channel: 'webstore', needsAttention: false },
+      ]) {
+        const expected = newestFirst(
+          views.filter(
+            (v) =>
+              (filter.status === undefined || v.status === filter.status) &&
+              (filter.channel === undefined || v.channel === filter.channel) &&
+              (filter.needsAttention === undefined || v.needsAttention === filter.needsAttention),
+          ),
+        ).map((v) => v.id);
+        expect(expected.length).toBeGreaterThan(0);
+        expect((await allPages({ ...filter, limit: 3 })).flat()).toEqual(expected);
+      }
+    });
+
+    test('returns the stored OrderView as it was recorded', async () => {
+      const page = await store.listOrders({ limit: 1 });
+      const newest = newestFirst(views)[0];
+      expect(page.items).toEqual([newest]);
+      expect(await store.getOrder(newest!.id)).toEqual(newest);
+      expect(await store.getOrder('webstore:NOPE')).toBeNull();
+    });
+
+    test('refuses a cursor it did not hand out', async () => {
+      await expect(store.listOrders({ limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+      const forged = Buffer.from(JSON.stringify({ hello: 1 })).toString('base64url');
+      await expect(store.listOrders({ limit: 5, cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+  });
+
+  describe('recordOrder', () => {
+    test('keeps the newest version: older and equal versions are no-ops', async () => {
+      const v2 = orderView(100, { status: 'confirmed', paymentStatus: 'captured', version: 2 });
+      await readModel.recordOrder(v2);
+      await readModel.recordOrder(orderView(100, { status: 'new', version: 1 }));
+      expect(await store.getOrder(v2.id)).toEqual(v2);
+      await readModel.recordOrder(orderView(100, { status: 'canceled', version: 2 }));
+      expect(await store.getOrder(v2.id)).toEqual(v2);
+
+      const v3 = orderView(100, { status: 'picking', paymentStatus: 'captured', version: 3 });
+      await readModel.recordOrder(v3);
+      expect(await store.getOrder(v3.id)).toEqual(v3);
+      const listed = await store.listOrders({ limit: 200, status: 'picking' });
+      expect(listed.items.map((o) => o.id)).toContain(v3.id);
+      expect((await store.listOrders({ limit: 200, status: 'confirmed' })).items.map((o) => o.id)).not.toContain(v3.id);
+    });
+
+    test('snapshots arriving concurrently and out of order end at the newest', async () => {
+      const versions = [7, 3, 10, 1, 9, 2, 8, 5, 4, 6];
+      await Promise.all(
+        versions.map((version) =>
+          readModel.recordOrder(orderView(200, { version, status: version >= 5 ? 'shipped' : 'new' })),
+        ),
+      );
+      expect(await store.getOrder(orderView(200).id)).toMatchObject({ version: 10, status: 'shipped' });
+    });
+
+    test('shipments are found by tracking number (and carrier); a stale snapshot does not remove them', async () => {
+      const base = orderView(300, { version: 1 });
+      await readModel.recordOrder(base);
+      expect(await store.findOrderIdByTracking('TRK-300')).toBeNull();
+
+      const shipment = {
+        shipmentId: 'shp-1',
+        carrier: 'yurtici' as const,
+        trackingNumber: 'TRK-300',
+        labelRef: 'label-1',
+        lines: [{ sku: 'SKU-1', quantity: 2 }],
+        events: [{ eventId: 'ev-1', status: 'picked_up' as const, at: base.createdAt }],
+      };
+      await readModel.recordOrder({ ...base, version: 2, status: 'shipped', shipment, shipments: [shipment] });
+      expect(await store.findOrderIdByTracking('TRK-300')).toBe(base.id);
+      expect(await store.findOrderIdByTracking('TRK-300', 'yurtici')).toBe(base.id);
+      expect(await store.findOrderIdByTracking('TRK-300', 'aras')).toBeNull();
+
+      await readModel.recordOrder(base); // version 1 again, e.g. a retried older write
+      expect(await store.findOrderIdByTracking('TRK-300')).toBe(base.id);
+    });
+
+    test('refuses a snapshot without a usable version as a non-retryable input error', async () => {
+      await expect(readModel.recordOrder(orderView(400, { version: 1.5 }))).rejects.toMatchObject({
+        type: 'InvalidInput',
+        nonRetryable: true,
+      });
+      await expect(readModel.recordOrder(orderView(401, { createdAt: 'yesterday' }))).rejects.toMatchObject({
+        type: 'InvalidInput',
+      });
+    });
+  });
+
+  describe('callbacks', () => {
+    test('the same source and event id is a duplicate; another source is not', async () => {
+      const cb = {
+        source: 'payment' as const,
+        eventId: 'evt-1',
+        orderId: 'webstore:EXT-0001',
+        matched: true,
+        payload: { a: 1 },
+      };
+      expect(await store.recordCallback(cb)).toEqual({ duplicate: false });
+      expect(await store.recordCallback(cb)).toEqual({ duplicate: true });
+      expect(await store.recordCallback({ ...cb, source: 'carrier' })).toEqual({ duplicate: false });
+      expect(await store.recordCallback({ ...cb, eventId: 'evt-unmatched', orderId: null, matched: false })).toEqual({
+        duplicate: false,
+      });
+    });
+
+    test('concurrent deliveries of one event: exactly one is new', async () => {
+      const cb = { source: 'warehouse' as const, eventId: 'evt-race', orderId: null, matched: false, payload: {} };
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.recordCallback(cb)));
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    });
+  });
+
+  describe('inventory', () => {
+    test('setOnHand creates the SKU and keeps a breakdown per location', async () => {
+      expect(await store.getInventory('INV-1')).toBeNull();
+      expect(await store.setOnHand({ sku: 'INV-1', onHand: 25, location: 'main', actor: 'op' })).toEqual({
+        sku: 'INV-1',
+        onHand: 25,
+        reserved: 0,
+        available: 25,
+        locations: [{ location: 'main', onHand: 25, reserved: 0, available: 25 }],
+      });
+      await store.setOnHand({ sku: 'INV-1', onHand: 4, location: 'store-kadikoy', actor: 'op' });
+      await store.setOnHand({ sku: 'INV-1', onHand: 20, location: 'main', actor: 'op' });
+      expect(await store.getInventory('INV-1')).toEqual({
+        sku: 'INV-1',
+        onHand: 24,
+        reserved: 0,
+        available: 24,
+        locations: [
+          { location: 'main', onHand: 20, reserved: 0, available: 20 },
+          { location: 'store-kadikoy', onHand: 4, reserved: 0, available: 4 },
+        ],
+      });
+    });
+
+    test('reservations show as reserved and lower what is available', async () => {
+      await store.setOnHand({ sku: 'INV-2', onHand: 10, location: 'main', actor: 'op' });
+      await inventory.reserveStock({ orderId: 'inv-2-order', lines: [{ sku: 'INV-2', quantity: 3 }] });
+      expect(await store.getInventory('INV-2')).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
+      await store.setOnHand({ sku: 'INV-2', onHand: 12, location: 'main', actor: 'op' });
+      expect(await store.getInventory('INV-2')).toMatchObject({ onHand: 12, reserved: 3, available: 9 });
+    });
+
+    test('adjustOnHand moves on-hand relatively and refuses to go below zero', async () => {
+      await store.setOnHand({ sku: 'INV-3', onHand: 5, location: 'main', actor: 'op' });
+      expect(
+        await store.adjustOnHand({ sku: 'INV-3', delta: -3, reason: 'damaged', location: 'main', actor: 'op' }),
+      ).toMatchObject({
+        onHand: 2,
+      });
+      expect(
+        await store.adjustOnHand({ sku: 'INV-3', delta: 4, reason: 'found', location: 'main', actor: 'op' }),
+      ).toMatchObject({
+        onHand: 6,
+      });
+      const below = store.adjustOnHand({ sku: 'INV-3', delta: -7, reason: 'damaged', location: 'main', actor: 'op' });
+      await expect(below).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(below).rejects.toThrow(/below zero/);
+      expect(await store.getInventory('INV-3')).toMatchObject({ onHand: 6 });
+      await expect(
+        store.adjustOnHand({ sku: 'INV-NEW', delta: -1, reason: 'damaged', location: 'main', actor: 'op' }),
+      ).rejects.toBeInstanceOf(StoreConflictError);
+      expect(
+        await store.adjustOnHand({ sku: 'INV-NEW', delta: 2, reason: 'found', location: 'main', actor: 'op' }),
+      ).toMatchObject({
+        onHand: 2,
+      });
+    });
+
+    test('concurrent decrements never take on-hand below zero', async () => {
+      await store.setOnHand({ sku: 'INV-4', onHand: 5, location: 'main', actor: 'op' });
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, () =>
+          store.adjustOnHand({ sku: 'INV-4', delta: -1, reason: 'count', location: 'main', actor: 'op' }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StoreConflictError);
+      expect(await store.getInventory('INV-4')).toMatchObject({ onHand: 0 });
+    });
+  });
+
+  describe('products and validateOrder', () => {
+    beforeAll(async () => {
+      await store.upsertProduct({ sku: 'CAT-ACTIVE', name: 'Kupa', price: '149.9', active: true });
+      await store.upsertProduct({ sku: 'CAT-OFF', name: 'Eski kupa', price: '99.00', active: false });
+    });
+
+    test('products round-trip with the price as a two-decimal string, and update in place', async () => {
+      expect(await store.getProduct('CAT-ACTIVE')).toEqual({
+        sku: 'CAT-ACTIVE',
+        name: 'Kupa',
+        price: '149.90',
+        active: true,
+      });
+      expect(await store.upsertProduct({ sku: 'CAT-TMP', name: 'A', price: '1.05', active: true })).toEqual({
+        sku: 'CAT-TMP',
+        name: 'A',
+        price: '1.05',
+        active: true,
+      });
+      expect(await store.upsertProduct({ sku: 'CAT-TMP', name: 'B', price: '2.50', active: false })).toEqual({
+        sku: 'CAT-TMP',
+        name: 'B',
+        price: '2.50',
+        active: false,
+      });
+      expect(await store.getProduct('CAT-MISSING')).toBeNull();
+    });
+
+    test('accepts a valid order', async () => {
+      expect(await inventory.validateOrder(orderInput())).toEqual({ ok: true });
+    });
+
+    test('names every problem by line and field', async () => {
+      const result = await inventory.validateOrder(
+        orderInput({
+          customer: { name: ' ' },
+          shippingAddress: { line1: 'Bağdat Cd. 10', city: '', country: 'TR' },
+          lines: [
+            { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' },
+            { sku: 'SKU-9', quantity: 1, unitPrice: '10.00' },
+            { sku: 'CAT-OFF', quantity: 0, unitPrice: '0.00' },
+            { sku: 'CAT-ACTIVE', quantity: 1.5, unitPrice: '-1' },
+          ],
+        }),
+      );
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.problems).toEqual(
+        expect.arrayContaining([
+          'customer.name: required',
+          'shippingAddress.city: required',
+          'lines[1].sku SKU-9: unknown product',
+          'lines[2].sku CAT-OFF: product is not active',
+          expect.stringMatching(/^lines\[2\]\.quantity .*positive integer/),
+          expect.stringMatching(/^lines\[2\]\.unitPrice .*positive decimal/),
+          expect.stringMatching(/^lines\[3\]\.quantity .*positive integer/),
+          expect.stringMatching(/^lines\[3\]\.unitPrice .*positive decimal/),
+        ]),
+      );
+      expect(result.problems.some((p) => p.startsWith('lines[0]'))).toBe(false);
+    });
+
+    test('an order without lines is a problem, not a crash', async () => {
+      expect(await inventory.validateOrder(orderInput({ lines: [] }))).toEqual({
+        ok: false,
+        problems: ['lines: at least one line is required'],
+      });
+    });
+  });
+
+  test('ping answers while the database is up', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  test('start-up against an existing database is idempotent, also from several ORMs at once', async () => {
+    const [a, b] = await Promise.all([initORM({ databaseUrl: db.url }), initORM({ databaseUrl: db.url })]);
+    try {
+      expect(await a.schema.getUpdateSchemaSQL({ safe: true })).toBe('');
+      expect(await createStore(b).getOrder(orderView(100).id)).toMatchObject({ version: 3 });
+    } finally {
+      await closeORM(a);
+      await closeORM(b);
+    }
+  });
+});
+
+describe.each(DB_KINDS)('start-up on a fresh %s database', (kind) => {
+  test('three processes starting at once all create or find the schema, and all can write', async () => {
+    const db = await createTestDb(kind);
+    try {
+      await db.orm.schema.drop();
+      const startAt = Date.now() + 3_000;
+      const script = `
+        const { initORM, closeORM } = await import(${JSON.stringify(`${PROJECT_ROOT}entities/orm.ts`)});
+        const { createStore } = await import(${JSON.stringify(`${PROJECT_ROOT}entities/store.ts`)});
+        await new Promise((r) => setTimeout(r, Math.max(0, Number(process.env.START_AT) - Date.now())));
+        const orm = await initORM({ databaseUrl: process.env.DB_URL });
+        await createStore(orm).setOnHand({ sku: process.env.SKU, onHand: 3, location: 'main', actor: 'test' });
+        await closeORM(orm);
+        process.stdout.write('ok');
+      `;
+      const outputs = await Promise.all(
+        ['P-1', 'P-2', 'P-3'].map((sku) =>
+          runScriptInChildProcess(script, { DB_URL: db.url, SKU: sku, START_AT: String(startAt) }),
+        ),
+      );
+      expect(outputs).toEqual(['ok', 'ok', 'ok']);
+      const store = createStore(db.orm);
+      for (const sku of ['P-1', 'P-2', 'P-3']) expect(await store.getInventory(sku)).toMatchObject({ onHand: 3 });
+      expect(await db.orm.schema.getUpdateSchemaSQL({ safe: true })).toBe('');
+    } finally {
+      await db.cleanup();
+    }
+  }, 120_000);
+});
+
+test('a sqlite: URL whose folder does not exist yet is created; one process shares one ORM per file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oms-fresh-'));
+  const url = `sqlite://${join(dir, 'nested', 'oms.sqlite')}`;
+  try {
+    const [a, b] = await Promise.all([
+      initORM({ databaseUrl: url }),
+      initORM({ databaseUrl: join(dir, 'nested', 'oms.sqlite') }),
+    ]);
+    expect(a).toBe(b);
+    expect(existsSync(join(dir, 'nested', 'oms.sqlite'))).toBe(true);
+    await closeORM(a);
+    await expect(createStore(b).ping()).resolves.toBeUndefined(); // still open for its other user
+    await closeORM(b);
+    expect(await b.isConnected()).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
