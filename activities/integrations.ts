@@ -1,0 +1,66 @@
+// The activities that talk to external systems. They stay thin: the idempotency key goes through
+// unchanged (the gateways de-duplicate by it), errors propagate as thrown (a plain Error is retried
+// by Temporal, an `IntegrationRejected` ApplicationFailure is not), and inputs/outputs are plain JSON.
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  CarrierActivities,
+  ErpActivities,
+  InvoiceActivities,
+  NotificationActivities,
+  PaymentActivities,
+  WarehouseActivities,
+} from '../contract/activities';
+import { CARRIERS, type Carrier } from '../contract/types';
+import { FailureType } from '../contract/workflow';
+import type { CarrierGateway, Integrations } from '../integrations/contracts';
+
+export type IntegrationActivities = PaymentActivities &
+  InvoiceActivities &
+  ErpActivities &
+  WarehouseActivities &
+  CarrierActivities &
+  NotificationActivities;
+
+/** Built once by the worker with simulators or real adapters; the workflow reaches them only through here. */
+export function createIntegrationActivities(integrations: Integrations): IntegrationActivities {
+  const { payment, invoice, erp, warehouse, notifier, channels } = integrations;
+
+  // A carrier the order names but we have no gateway for is bad input, not an outage: do not retry it.
+  const carrierFor = (carrier: Carrier): CarrierGateway => {
+    const gateway = (CARRIERS as readonly string[]).includes(carrier) ? integrations.carriers[carrier] : undefined;
+    if (!gateway) {
+      throw ApplicationFailure.nonRetryable(
+        `carrier must be one of ${CARRIERS.join(', ')}, got ${JSON.stringify(carrier)}`,
+        FailureType.InvalidInput,
+      );
+    }
+    return gateway;
+  };
+
+  return {
+    capturePayment: (args) => payment.capture(args),
+    voidPayment: (args) => payment.void(args),
+    refundPayment: (args) => payment.refund(args),
+
+    issueInvoice: (args) => invoice.issueInvoice(args),
+    issueCreditNote: (args) => invoice.issueCreditNote(args),
+
+    postErpSale: (args) => erp.postSale(args),
+    reverseErpSale: (args) => erp.reverseSale(args),
+
+    createPickingTask: (args) => warehouse.createPickingTask(args),
+    cancelPickingTask: (args) => warehouse.cancelPickingTask(args),
+
+    async createShipment({ carrier, ...args }) {
+      const { trackingNumber, labelRef } = await carrierFor(carrier).createShipment(args);
+      return { carrier, trackingNumber, labelRef };
+    },
+    cancelShipment: async ({ carrier, ...args }) => carrierFor(carrier).cancelShipment(args),
+    createReturnCode: async ({ carrier, ...args }) => carrierFor(carrier).createReturnCode(args),
+
+    notifyCustomer: (args) => notifier.notifyCustomer(args),
+    async writeBackChannel(args) {
+      await channels.writeBack(args);
+    },
+  };
+}
