@@ -1,0 +1,65 @@
+// The Express application: one router per resource, one error middleware, and the OpenAPI
+// document built from the same route declarations that serve requests.
+import express, { type Express, type RequestHandler } from 'express';
+import { KeyRing } from './auth';
+import type { ApiDeps } from './deps';
+import { ApiError, consoleLogger, errorMiddleware, notFoundHandler } from './errors';
+import { buildOpenApiDocument } from './openapi';
+import { rateLimit } from './rate-limit';
+import type { RouteTable } from './route-table';
+import { callbackRoutes } from './routes/callbacks';
+import { inventoryRoutes } from './routes/inventory';
+import { ordersRoutes } from './routes/orders';
+import { productRoutes } from './routes/products';
+import { systemRoutes } from './routes/system';
+
+/** Version of the HTTP contract in the OpenAPI document (not the package version). */
+export const API_VERSION = '1.0.0';
+
+/** A body that express.json did not take is not JSON: say so instead of reporting every field missing. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  if (hasBody && req.body === undefined) {
+    throw new ApiError('unsupported_media_type', 'Send the body as JSON with "Content-Type: application/json"');
+  }
+  next();
+};
+
+/** Builds the app; listening is the caller's business (see startApiServer). */
+export function createApp(deps: ApiDeps): Express {
+  const { config } = deps;
+  const logger = deps.logger ?? consoleLogger;
+  const keys = new KeyRing(config);
+  const app = express();
+  app.disable('x-powered-by');
+
+  let openApi: unknown;
+  const callbacks = callbackRoutes(deps, keys);
+  const tables: RouteTable[] = [
+    ordersRoutes(deps, keys),
+    inventoryRoutes(deps, keys),
+    productRoutes(deps, keys),
+    systemRoutes(deps, keys, () => openApi),
+  ];
+  openApi = buildOpenApiDocument(
+    [...tables, callbacks].flatMap((t) => t.docs),
+    { version: API_VERSION },
+  );
+
+  const limiter = rateLimit({ max: config.rateLimit.perMinute });
+  // Health probes come often and unauthenticated; they must never be throttled into "down".
+  app.use((req, res, next) => (req.path === '/health' ? next() : limiter(req, res, next)));
+  // Callbacks read raw bytes for the signature, so they are mounted before the JSON parser.
+  app.use(callbacks.prefix, callbacks.router);
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(requireJsonBody);
+  for (const table of tables) {
+    if (table.prefix === '') app.use(table.router);
+    else app.use(table.prefix, table.router);
+  }
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(logger));
+  return app;
+}

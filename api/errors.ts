@@ -1,0 +1,162 @@
+// One error type with a closed set of codes, mapped to HTTP status in one middleware, so every
+// failure reaches the client in the same body shape and no internals leak on a 500.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+import { StoreConflictError } from '../contract/store';
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  invalid_signature: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** One bad field: `path` is dotted from the body (or query/params) root, e.g. `lines.0.quantity`. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** The only error the API answers with; anything else becomes `internal` after being logged. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  /** A 400 naming each bad field, the shape clients parse to highlight their inputs. */
+  static validation(problems: FieldProblem[]): ApiError {
+    const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    return new ApiError('validation_failed', `Invalid request: ${summary}`, problems);
+  }
+}
+
+/** Turns zod issues into field problems; the root of a part is named after the part (`body`, `query`). */
+export function zodProblems(error: z.ZodError, part: string): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : part,
+    message: issue.message,
+  }));
+}
+
+export interface Logger {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** JSON lines on stderr/stdout: enough for a container log collector, no dependency. */
+export const consoleLogger: Logger = {
+  error: (message, meta) => console.error(JSON.stringify({ level: 'error', message, ...meta })),
+  warn: (message, meta) => console.warn(JSON.stringify({ level: 'warn', message, ...meta })),
+  info: (message, meta) => console.log(JSON.stringify({ level: 'info', message, ...meta })),
+};
+
+interface BodyParserError {
+  type: string;
+  status: number;
+  limit?: number;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { type?: unknown }).type === 'string' &&
+    typeof (err as { status?: unknown }).status === 'number'
+  );
+}
+
+/** Known failures from the HTTP layer, the store and Temporal; null for the unexpected. */
+function classify(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreConflictError) return new ApiError('conflict', err.message);
+  if (isBodyParserError(err)) {
+    switch (err.type) {
+      case 'entity.parse.failed':
+        return new ApiError('invalid_json', 'The request body is not valid JSON');
+      case 'entity.too.large':
+        return new ApiError(
+          'payload_too_large',
+          `The request body exceeds the limit${err.limit !== undefined ? ` of ${err.limit} bytes` : ''}`,
+        );
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new ApiError('unsupported_media_type', 'Unsupported body encoding or charset');
+      default:
+        if (err.status >= 400 && err.status < 500)
+          return new ApiError('bad_request', 'The request body could not be read');
+    }
+  }
+  // Matched by name, not class, so the API does not import the ORM layer to recognise its errors.
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'InvalidCursorError') {
+    return ApiError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+  }
+  if (name === 'StoreInputError') return new ApiError('bad_request', (err as Error).message);
+  // Dependency outages that slipped past the gateway / store translation still deserve a 503, not a 500.
+  if (
+    name === 'ConnectionException' ||
+    name === 'ServiceError' ||
+    name === 'WorkflowUpdateRPCTimeoutOrCancelledError'
+  ) {
+    return new ApiError('unavailable', 'A dependency is unavailable; try again shortly');
+  }
+  return null;
+}
+
+/** The single error middleware: maps to status, logs what is unexpected, never leaks internals. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    let apiError = classify(err);
+    if (apiError === null) {
+      logger.error('unhandled error', {
+        method: req.method,
+        path: req.originalUrl,
+        error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      });
+      apiError = new ApiError('internal', 'Internal server error');
+    } else if (apiError.code === 'unavailable' || apiError.code === 'internal') {
+      logger.warn(apiError.message, {
+        method: req.method,
+        path: req.originalUrl,
+        cause:
+          apiError.cause instanceof Error ? apiError.cause.message : err instanceof Error ? err.message : undefined,
+      });
+    }
+    const body: { code: ErrorCode; message: string; details?: unknown } = {
+      code: apiError.code,
+      message: apiError.message,
+    };
+    if (apiError.details !== undefined) body.details = apiError.details;
+    res.status(apiError.status).json({ error: body });
+  };
+}
+
+/** Unknown route: 404 in the error shape rather than Express's HTML page. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new ApiError('not_found', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,146 @@
+// /callbacks: signed events from payment providers, carriers and the warehouse. Each is handed to
+// the order's workflow as a signal (the workflow drops repeats by event id) and logged in the store.
+import express, { type RequestHandler } from 'express';
+import { z } from 'zod';
+import {
+  callbackAcceptedSchema,
+  carrierCallbackSchema,
+  paymentCallbackSchema,
+  warehouseCallbackSchema,
+} from '../../contract/schemas';
+import type { CallbackRecord } from '../../contract/store';
+import { CARRIERS } from '../../contract/types';
+import type { KeyRing } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError, consoleLogger } from '../errors';
+import type { SignalOutcome } from '../gateway';
+import { RouteTable } from '../route-table';
+import { SIGNATURE_HEADER, verifyCallbackSignature } from '../signature';
+
+const accepted = {
+  200: { description: 'Handed to the order, or stored as unmatched', schema: callbackAcceptedSchema },
+};
+
+/** Checks the HMAC over the raw bytes, then parses them as JSON; the order matters (no parsing of unsigned input). */
+function signedJson(secret: string): RequestHandler {
+  return (req, _res, next) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = verifyCallbackSignature(secret, req.get(SIGNATURE_HEADER), raw);
+    if (!check.ok) {
+      const why = {
+        missing: `Missing ${SIGNATURE_HEADER} header`,
+        malformed: `Malformed ${SIGNATURE_HEADER} header; expected t=<unix seconds>,v1=<hex>`,
+        stale: 'Signature timestamp is more than 300 s away from now',
+        mismatch: 'Signature does not match the body',
+      }[check.reason];
+      throw new ApiError('invalid_signature', why);
+    }
+    try {
+      req.body = raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown);
+    } catch {
+      throw new ApiError('invalid_json', 'The request body is not valid JSON');
+    }
+    next();
+  };
+}
+
+/** Routes under /callbacks. */
+export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
+  const { config, store, orders } = deps;
+  const logger = deps.logger ?? consoleLogger;
+  const table = new RouteTable('/callbacks', 'callbacks', keys);
+  // Raw bytes for every content type: the signature covers exactly what was sent.
+  table.router.use(express.raw({ type: () => true, limit: config.bodyLimit }), signedJson(config.webhookSecret));
+
+  /** Signal first, then log: a failed signal answers 5xx so the sender retries and the event is not lost. */
+  async function deliver(
+    record: Omit<CallbackRecord, 'matched' | 'orderId'>,
+    orderId: string | null,
+    send: (orderId: string) => Promise<SignalOutcome>,
+  ): Promise<void> {
+    const outcome: SignalOutcome = orderId === null ? 'not_found' : await send(orderId);
+    const matched = outcome === 'delivered';
+    const { duplicate } = await store.recordCallback({ ...record, orderId, matched });
+    if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId });
+    else if (duplicate)
+      logger.info('repeated callback re-signalled', { source: record.source, eventId: record.eventId });
+  }
+
+  table.add(
+    {
+      method: 'post',
+      path: '/payments',
+      operationId: 'paymentCallback',
+      summary: 'Payment provider event',
+      auth: 'signature',
+      body: paymentCallbackSchema,
+      responses: accepted,
+    },
+    async ({ req, res, body }) => {
+      const event = {
+        eventId: body.eventId,
+        type: body.type,
+        amount: body.amount,
+        currency: body.currency,
+        at: body.at ?? new Date().toISOString(),
+      };
+      await deliver({ source: 'payment', eventId: body.eventId, payload: req.body }, body.orderId, (id) =>
+        orders.signalPayment(id, event),
+      );
+      res.json({ accepted: true });
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/carriers/{carrier}',
+      operationId: 'carrierCallback',
+      summary: 'Carrier tracking event, routed to the order by tracking number',
+      auth: 'signature',
+      params: z.object({ carrier: z.enum(CARRIERS).describe('Carrier sending the event.') }),
+      body: carrierCallbackSchema,
+      responses: accepted,
+    },
+    async ({ req, res, params, body }) => {
+      const orderId = await store.findOrderIdByTracking(body.trackingNumber, params.carrier);
+      const event = {
+        eventId: body.eventId,
+        carrier: params.carrier,
+        trackingNumber: body.trackingNumber,
+        status: body.status,
+        at: body.at,
+      };
+      await deliver({ source: 'carrier', eventId: body.eventId, payload: req.body }, orderId, (id) =>
+        orders.signalCarrier(id, event),
+      );
+      res.json({ accepted: true });
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/warehouse',
+      operationId: 'warehouseCallback',
+      summary: 'Warehouse event (packed, return received)',
+      auth: 'signature',
+      body: warehouseCallbackSchema,
+      responses: accepted,
+    },
+    async ({ req, res, body }) => {
+      const event = {
+        eventId: body.eventId,
+        type: body.type,
+        lines: body.lines,
+        at: body.at ?? new Date().toISOString(),
+      };
+      await deliver({ source: 'warehouse', eventId: body.eventId, payload: req.body }, body.orderId, (id) =>
+        orders.signalWarehouse(id, event),
+      );
+      res.json({ accepted: true });
+    },
+  );
+
+  return table;
+}

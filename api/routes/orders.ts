@@ -1,0 +1,247 @@
+// /orders: create, read, list and the commands channels and operators send to an order's workflow.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  cancelOrderBodySchema,
+  createOrderBodySchema,
+  listOrdersQuerySchema,
+  orderIdSchema,
+  orderPageSchema,
+  orderViewSchema,
+  refundDecisionBodySchema,
+  retryStepBodySchema,
+  returnRequestBodySchema,
+  skipStepBodySchema,
+} from '../../contract/schemas';
+import type { OrderInput, OrderView } from '../../contract/types';
+import { orderIdFor } from '../../contract/workflow';
+import type { KeyRing, Principal } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError } from '../errors';
+import { RouteTable } from '../route-table';
+
+const idParams = z.object({ id: orderIdSchema });
+const orderResponse = (description: string) => ({ description, schema: orderViewSchema });
+const notFound = () => new ApiError('not_found', 'Order not found');
+
+/** The channel part of `<channel>:<externalOrderId>`: channel names cannot contain ':'. */
+function channelOfOrderId(orderId: string): string {
+  return orderId.slice(0, orderId.indexOf(':'));
+}
+
+/** A channel may touch its own orders only; anything else looks exactly like a missing order. */
+function assertVisible(principal: Principal, orderId: string): void {
+  if (principal.kind === 'channel' && channelOfOrderId(orderId) !== principal.channel) throw notFound();
+}
+
+/** Routes under /orders. */
+export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
+  const { config, store, orders } = deps;
+  const table = new RouteTable('/orders', 'orders', keys);
+
+  table.add(
+    {
+      method: 'post',
+      path: '',
+      operationId: 'createOrder',
+      summary: 'Create an order',
+      description:
+        'Answers after stock is reserved or refused (status `new`, `confirmed` or `canceled`). The same ' +
+        '`externalOrderId` from the same channel again answers 200 with the existing order and creates nothing.',
+      auth: 'any',
+      body: createOrderBodySchema,
+      responses: {
+        201: { ...orderResponse('Created'), headers: { Location: 'URL of the new order' } },
+        200: orderResponse('The order already existed; nothing was created'),
+        403: { description: 'A channel key named another channel' },
+      },
+    },
+    async ({ res, body, principal }) => {
+      let channel: string;
+      if (principal.kind === 'channel') {
+        if (body.channel !== undefined && body.channel !== principal.channel) {
+          throw new ApiError('forbidden', `A ${principal.channel} key can create ${principal.channel} orders only`);
+        }
+        channel = principal.channel;
+      } else {
+        if (body.channel === undefined) {
+          throw ApiError.validation([{ path: 'channel', message: 'is required with an operator key' }]);
+        }
+        if (config.apiKeys[body.channel] === undefined) {
+          const known = Object.keys(config.apiKeys).join(', ');
+          throw ApiError.validation([{ path: 'channel', message: `is not a configured channel (${known})` }]);
+        }
+        channel = body.channel;
+      }
+      const orderId = orderIdFor(channel, body.externalOrderId);
+      const input: OrderInput = {
+        orderId,
+        channel,
+        externalOrderId: body.externalOrderId,
+        customer: body.customer,
+        shippingAddress: body.shippingAddress,
+        lines: body.lines,
+        currency: body.currency,
+        payment: body.payment,
+        carrier: body.carrier ?? config.defaultCarrier,
+        receivedAt: new Date().toISOString(),
+        requestId: randomUUID(),
+        timers: config.timers,
+      };
+      const { created, order } = await orders.createOrder(input);
+      if (created) res.status(201).location(`/orders/${orderId}`);
+      res.json(order);
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '',
+      operationId: 'listOrders',
+      summary: 'List orders, newest first',
+      description: 'A channel key lists its own channel only; `nextCursor` is null on the last page.',
+      auth: 'any',
+      query: listOrdersQuerySchema,
+      responses: { 200: { description: 'One page', schema: orderPageSchema } },
+    },
+    async ({ res, query, principal }) => {
+      if (principal.kind === 'channel' && query.channel !== undefined && query.channel !== principal.channel) {
+        // Another channel's orders do not exist for this key: an empty page, as for a channel without orders.
+        res.json({ items: [], nextCursor: null });
+        return;
+      }
+      const channel = principal.kind === 'channel' ? principal.channel : query.channel;
+      res.json(await store.listOrders({ ...query, channel }));
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/{id}',
+      operationId: 'getOrder',
+      summary: 'Get an order',
+      auth: 'any',
+      params: idParams,
+      responses: { 200: orderResponse('The order'), 404: { description: 'No such order (or another channel’s)' } },
+    },
+    async ({ res, params, principal }) => {
+      assertVisible(principal, params.id);
+      // Right after creation the read model may not have the row yet; the workflow itself knows the order.
+      const order: OrderView | null = (await store.getOrder(params.id)) ?? (await orders.getLiveOrder(params.id));
+      if (order === null || (principal.kind === 'channel' && order.channel !== principal.channel)) throw notFound();
+      res.json(order);
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{id}/cancel',
+      operationId: 'cancelOrder',
+      summary: 'Cancel an order',
+      description: 'Answers once the order is `canceled` and every side effect is compensated.',
+      auth: 'any',
+      params: idParams,
+      body: cancelOrderBodySchema,
+      responses: {
+        200: orderResponse('The canceled order'),
+        404: { description: 'No such order' },
+        409: { description: 'Already shipped, delivered or canceled' },
+      },
+    },
+    async ({ res, params, body, principal }) => {
+      assertVisible(principal, params.id);
+      res.json(await orders.cancel(params.id, { reason: body.reason, actor: principal.actor }));
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{id}/returns',
+      operationId: 'requestReturn',
+      summary: 'Request a return',
+      auth: 'any',
+      params: idParams,
+      body: returnRequestBodySchema,
+      responses: {
+        202: orderResponse('The order in `return_pending`'),
+        404: { description: 'No such order' },
+        409: { description: 'Not delivered, window closed, or more than was delivered' },
+      },
+    },
+    async ({ res, params, body, principal }) => {
+      assertVisible(principal, params.id);
+      const order = await orders.requestReturn(params.id, {
+        lines: body.lines,
+        reason: body.reason,
+        actor: principal.actor,
+      });
+      res.status(202).json(order);
+    },
+  );
+
+  const operatorResponses = (what: string) => ({
+    200: orderResponse(what),
+    404: { description: 'No such order' },
+    409: { description: 'The order is not in a state that allows this' },
+  });
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{id}/retry',
+      operationId: 'retryStep',
+      summary: 'Operator: retry the step the order is stuck on',
+      auth: 'operator',
+      params: idParams,
+      body: retryStepBodySchema,
+      responses: operatorResponses('The order after the retry was accepted'),
+    },
+    async ({ res, params, body, principal }) => {
+      res.json(await orders.retry(params.id, { actor: principal.actor, reason: body.reason }));
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{id}/skip',
+      operationId: 'skipStep',
+      summary: 'Operator: skip the step the order is stuck on',
+      auth: 'operator',
+      params: idParams,
+      body: skipStepBodySchema,
+      responses: operatorResponses('The order after the step was skipped'),
+    },
+    async ({ res, params, body, principal }) => {
+      res.json(await orders.skip(params.id, { actor: principal.actor, reason: body.reason }));
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{id}/refund-decision',
+      operationId: 'decideRefund',
+      summary: 'Operator: decide the refund of returned lines that came back damaged',
+      auth: 'operator',
+      params: idParams,
+      body: refundDecisionBodySchema,
+      responses: operatorResponses('The order after the decision'),
+    },
+    async ({ res, params, body, principal }) => {
+      res.json(
+        await orders.decideRefund(params.id, {
+          actor: principal.actor,
+          refundDamaged: body.refundDamaged,
+          reason: body.reason,
+        }),
+      );
+    },
+  );
+
+  return table;
+}

@@ -1,0 +1,461 @@
+// Request (and documented response) shapes of the HTTP API as zod 4 schemas. The API validates
+// with them and GET /openapi.json is generated from them, so the document cannot drift from the code.
+import { z } from 'zod';
+import {
+  CARRIERS,
+  CARRIER_EVENT_STATUSES,
+  ITEM_CONDITIONS,
+  ORDER_STATUSES,
+  PAYMENT_EVENT_TYPES,
+  PAYMENT_METHODS,
+  PAYMENT_STATUSES,
+  WAREHOUSE_EVENT_TYPES,
+} from './types';
+import type { OrderView } from './types';
+import type { InventoryView, OrderPage, ProductView } from './store';
+
+// ---- patterns: the order id is `${channel}:${externalOrderId}` and travels in URLs, so both parts are URL-safe ----
+
+export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,32}$/;
+export const EXTERNAL_ORDER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const ORDER_ID_PATTERN = /^[a-z0-9_-]{1,32}:[A-Za-z0-9._-]{1,64}$/;
+export const LOCATION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** Non-negative decimal, no leading zeros, at most two decimals: money is never a float on the wire. */
+export const MONEY_PATTERN = /^(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$/;
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+/** Loose on purpose: one @, no spaces, a dot in the domain. Deliverability is the mail provider's job. */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Optional +, then digits with common separators; at least 7 digits overall (checked separately). */
+export const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{5,22}[0-9]$/;
+
+export const MAX_ORDER_LINES = 100;
+export const MAX_LINE_QUANTITY = 100_000;
+/** Reasons a channel or operator may give for a cancel; the others are set by the workflow itself. */
+export const API_CANCEL_REASONS = ['customer_request', 'operator_request', 'channel_request'] as const;
+
+// ---- building blocks ----
+
+export const channelSchema = z
+  .string()
+  .regex(CHANNEL_PATTERN, 'must be 1-32 characters of a-z, 0-9, _ or -')
+  .describe('Sales channel name, e.g. `webstore`, `trendyol`.');
+
+export const externalOrderIdSchema = z
+  .string()
+  .regex(EXTERNAL_ORDER_ID_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -')
+  .describe("The channel's own order number; with the channel it identifies the order.");
+
+export const skuSchema = z
+  .string()
+  .regex(SKU_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -')
+  .describe('Stock keeping unit.');
+
+export const orderIdSchema = z
+  .string()
+  .regex(ORDER_ID_PATTERN, 'must be `<channel>:<externalOrderId>`')
+  .describe('Order id: `<channel>:<externalOrderId>`.');
+
+export const locationSchema = z
+  .string()
+  .regex(LOCATION_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -')
+  .describe('Stock location (warehouse or store); `main` when omitted.');
+
+export const moneySchema = z
+  .string()
+  .regex(MONEY_PATTERN, 'must be a decimal string with at most two decimals, e.g. "149.90"')
+  .describe('Amount as a decimal string with at most two decimals.');
+
+/** MONEY_PATTERN minus zero ("0", "0.0", "0.00"); one pattern, so JSON Schema shows the rule too. */
+export const POSITIVE_MONEY_PATTERN = /^(?!0(?:\.0{1,2})?$)(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$/;
+
+export const positiveMoneySchema = z
+  .string()
+  .regex(POSITIVE_MONEY_PATTERN, 'must be a decimal string greater than 0 with at most two decimals, e.g. "149.90"')
+  .describe('Amount greater than zero as a decimal string with at most two decimals.');
+
+export const currencySchema = z
+  .string()
+  .regex(CURRENCY_PATTERN, 'must be a 3-letter upper-case ISO 4217 code, e.g. "TRY"')
+  .describe('ISO 4217 currency code.');
+
+export const quantitySchema = z
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(MAX_LINE_QUANTITY, `must be at most ${MAX_LINE_QUANTITY}`)
+  .describe('Number of units, a positive integer.');
+
+export const isoDateTimeSchema = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. "2025-01-31T10:00:00Z"' })
+  .describe('ISO 8601 date-time.');
+
+const text = (max: number, description: string) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);
+
+/** Flags every repeated SKU at its own path (`lines.2.sku`), so the client sees which line to fix. */
+function noDuplicateSkus(lines: { sku: string }[], ctx: z.RefinementCtx): void {
+  const firstIndex = new Map<string, number>();
+  lines.forEach((line, index) => {
+    const first = firstIndex.get(line.sku);
+    if (first === undefined) {
+      firstIndex.set(line.sku, index);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: [index, 'sku'],
+      message: `duplicate SKU "${line.sku}" (already on line ${first}); put the total quantity on one line`,
+    });
+  });
+}
+
+// ---- POST /orders ----
+
+export const customerSchema = z
+  .object({
+    name: text(200, "Customer's full name."),
+    email: z
+      .string()
+      .trim()
+      .max(254, 'must be at most 254 characters')
+      .regex(EMAIL_PATTERN, 'must be an email address like "name@example.com"')
+      .optional()
+      .describe('Email for notifications.'),
+    phone: z
+      .string()
+      .trim()
+      .regex(PHONE_PATTERN, 'must be a phone number like "+905551112233"')
+      .refine((value) => value.replace(/\D/g, '').length >= 7, 'must contain at least 7 digits')
+      .optional()
+      .describe('Phone for SMS notifications, ideally in E.164 form.'),
+  })
+  .describe('The customer.');
+
+export const addressSchema = z
+  .object({
+    line1: text(200, 'Street and number.'),
+    line2: text(200, 'Apartment, floor, etc.').optional(),
+    district: text(100, 'District (ilçe).').optional(),
+    city: text(100, 'City (il).'),
+    postalCode: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9 -]{3,10}$/, 'must be 3-10 letters, digits, spaces or dashes')
+      .optional()
+      .describe('Postal code.'),
+    country: z
+      .string()
+      .regex(COUNTRY_PATTERN, 'must be a 2-letter upper-case ISO 3166-1 code, e.g. "TR"')
+      .describe('ISO 3166-1 alpha-2 country code.'),
+  })
+  .describe('Shipping address.');
+
+export const orderLineInputSchema = z.object({
+  sku: skuSchema,
+  quantity: quantitySchema,
+  unitPrice: positiveMoneySchema.describe('Unit price as a decimal string, greater than zero.'),
+});
+
+export const createOrderBodySchema = z
+  .object({
+    channel: channelSchema
+      .optional()
+      .describe('Required with an operator key; with a channel key it may be omitted or must name that channel.'),
+    externalOrderId: externalOrderIdSchema,
+    customer: customerSchema,
+    shippingAddress: addressSchema,
+    lines: z
+      .array(orderLineInputSchema)
+      .min(1, 'must have at least one line')
+      .max(MAX_ORDER_LINES, `must have at most ${MAX_ORDER_LINES} lines`)
+      .superRefine(noDuplicateSkus)
+      .describe('Order lines; each SKU at most once.'),
+    currency: currencySchema,
+    payment: z
+      .object({ method: z.enum(PAYMENT_METHODS).describe('`marketplace` means already paid by the marketplace.') })
+      .describe('How the order is paid.'),
+    carrier: z.enum(CARRIERS).optional().describe('Carrier to ship with; the server default when omitted.'),
+  })
+  .describe('A new order from a sales channel.');
+export type CreateOrderBody = z.output<typeof createOrderBodySchema>;
+
+// ---- order commands ----
+
+export const cancelOrderBodySchema = z
+  .object({ reason: z.enum(API_CANCEL_REASONS).describe('Why the order is canceled.') })
+  .describe('Cancel an order that has not shipped yet.');
+export type CancelOrderBody = z.output<typeof cancelOrderBodySchema>;
+
+export const returnRequestBodySchema = z
+  .object({
+    lines: z
+      .array(z.object({ sku: skuSchema, quantity: quantitySchema }))
+      .min(1, 'must have at least one line')
+      .max(MAX_ORDER_LINES, `must have at most ${MAX_ORDER_LINES} lines`)
+      .superRefine(noDuplicateSkus)
+      .describe('Delivered lines to return; each SKU at most once.'),
+    reason: text(200, 'Why the customer returns, e.g. `changed_mind`.'),
+  })
+  .describe('Open a return within the return window.');
+export type ReturnRequestBody = z.output<typeof returnRequestBodySchema>;
+
+export const retryStepBodySchema = z
+  .object({ reason: text(500, 'Optional note for the timeline.').optional() })
+  .describe('Retry the step the order is stuck on.');
+export type RetryStepBody = z.output<typeof retryStepBodySchema>;
+
+export const skipStepBodySchema = z
+  .object({ reason: text(500, 'Why the stuck step is skipped; recorded in the timeline.') })
+  .describe('Skip the step the order is stuck on.');
+export type SkipStepBody = z.output<typeof skipStepBodySchema>;
+
+export const refundDecisionBodySchema = z
+  .object({
+    refundDamaged: z.boolean().describe('Refund the lines that came back damaged (true) or decline them (false).'),
+    reason: text(500, 'Why; recorded in the timeline.'),
+  })
+  .describe('Operator decision on returned lines that came back damaged.');
+export type RefundDecisionBody = z.output<typeof refundDecisionBodySchema>;
+
+// ---- inventory and catalog ----
+
+export const setInventoryBodySchema = z
+  .object({
+    onHand: z.int('must be a whole number').min(0, 'must be 0 or more').describe('Units physically on hand.'),
+    location: locationSchema.default('main'),
+  })
+  .describe('Set on-hand stock of a SKU at a location (creates the SKU if needed).');
+export type SetInventoryBody = z.output<typeof setInventoryBodySchema>;
+
+export const inventoryAdjustmentBodySchema = z
+  .object({
+    delta: z
+      .int('must be a whole number')
+      .refine((value) => value !== 0, 'must not be 0')
+      .describe('Relative change of on-hand units, e.g. -3.'),
+    reason: text(200, 'Why, e.g. `damaged`, `recount`.'),
+    location: locationSchema.default('main'),
+  })
+  .describe('Relative change of on-hand stock.');
+export type InventoryAdjustmentBody = z.output<typeof inventoryAdjustmentBodySchema>;
+
+export const putProductBodySchema = z
+  .object({
+    name: text(200, 'Product name.'),
+    price: positiveMoneySchema.describe('List price as a decimal string, greater than zero.'),
+    active: z.boolean().default(true).describe('Inactive products are refused on new orders.'),
+  })
+  .describe('Catalog entry.');
+export type PutProductBody = z.output<typeof putProductBodySchema>;
+
+// ---- callbacks (signed) ----
+
+const eventIdSchema = text(128, "Sender's event id; a repeat of the same id has no second effect.");
+
+export const paymentCallbackSchema = z
+  .object({
+    eventId: eventIdSchema,
+    orderId: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').describe('Order id.'),
+    type: z.enum(PAYMENT_EVENT_TYPES),
+    amount: positiveMoneySchema.optional(),
+    currency: currencySchema.optional(),
+    at: isoDateTimeSchema.optional().describe('When it happened at the provider; receipt time when omitted.'),
+  })
+  .describe('Payment provider event.');
+export type PaymentCallback = z.output<typeof paymentCallbackSchema>;
+
+export const carrierCallbackSchema = z
+  .object({
+    eventId: eventIdSchema,
+    trackingNumber: text(64, 'Tracking number the carrier gave on the label.'),
+    status: z.enum(CARRIER_EVENT_STATUSES),
+    at: isoDateTimeSchema.describe('When the carrier recorded the event.'),
+  })
+  .describe('Carrier tracking event.');
+export type CarrierCallback = z.output<typeof carrierCallbackSchema>;
+
+export const warehouseCallbackSchema = z
+  .object({
+    eventId: eventIdSchema,
+    orderId: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').describe('Order id.'),
+    type: z.enum(WAREHOUSE_EVENT_TYPES),
+    lines: z
+      .array(z.object({ sku: skuSchema, quantity: quantitySchema, condition: z.enum(ITEM_CONDITIONS) }))
+      .min(1, 'must have at least one line')
+      .max(MAX_ORDER_LINES * 2)
+      .optional()
+      .describe('Returned lines with their condition; required for `return_received`.'),
+    at: isoDateTimeSchema.optional().describe('When it happened at the warehouse; receipt time when omitted.'),
+  })
+  .superRefine((event, ctx) => {
+    if (event.type === 'return_received' && event.lines === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: 'is required for return_received' });
+    }
+  })
+  .describe('Warehouse event.');
+export type WarehouseCallback = z.output<typeof warehouseCallbackSchema>;
+
+// ---- GET /orders ----
+
+export const listOrdersQuerySchema = z.object({
+  status: z.enum(ORDER_STATUSES).optional().describe('Only orders in this status.'),
+  channel: channelSchema.optional().describe('Only this channel (a channel key always sees its own only).'),
+  needsAttention: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true'))
+    .describe('Only orders that do (true) or do not (false) wait for an operator.'),
+  limit: z.coerce
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(20)
+    .describe('Page size, 1-100.'),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512, 'must be at most 512 characters')
+    .optional()
+    .describe('`nextCursor` of the previous page.'),
+});
+export type ListOrdersQuery = z.output<typeof listOrdersQuerySchema>;
+
+// ---- responses (documentation; the types in types.ts / store.ts are the source, checked below) ----
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Machine-readable code, e.g. `validation_failed`, `not_found`, `conflict`.'),
+      message: z.string().describe('Human-readable explanation.'),
+      details: z
+        .unknown()
+        .optional()
+        .describe('For `validation_failed`: `[ { path, message } ]`, one entry per bad field.'),
+    }),
+  })
+  .describe('Every error answer has this body.');
+
+const timelineEntrySchema = z.object({
+  at: z.string(),
+  type: z.string(),
+  status: z.enum(ORDER_STATUSES).optional(),
+  detail: z.string().optional(),
+  actor: z.string().optional(),
+});
+
+const shipmentSchema = z.object({
+  shipmentId: z.string(),
+  carrier: z.enum(CARRIERS),
+  trackingNumber: z.string(),
+  labelRef: z.string(),
+  lines: z.array(z.object({ sku: z.string(), quantity: z.number() })),
+  events: z.array(z.object({ eventId: z.string(), status: z.enum(CARRIER_EVENT_STATUSES), at: z.string() })),
+});
+
+const orderReturnSchema = z.object({
+  returnId: z.string(),
+  reason: z.string(),
+  source: z.enum(['customer', 'returned_to_sender']),
+  requestedAt: z.string(),
+  returnCode: z.string().optional(),
+  lines: z.array(z.object({ sku: z.string(), quantity: z.number(), condition: z.enum(ITEM_CONDITIONS).optional() })),
+  receivedAt: z.string().optional(),
+  refund: z
+    .object({
+      amount: z.string(),
+      refundId: z.string().optional(),
+      at: z.string(),
+      declined: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+export const orderViewSchema = z
+  .object({
+    id: z.string(),
+    channel: z.string(),
+    externalOrderId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    paymentStatus: z.enum(PAYMENT_STATUSES),
+    paymentMethod: z.enum(PAYMENT_METHODS),
+    cancelReason: z.string().optional(),
+    needsAttention: z.boolean(),
+    attention: z.object({ step: z.string(), reason: z.string(), since: z.string() }).optional(),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        quantity: z.number(),
+        unitPrice: z.string(),
+        lineTotal: z.string(),
+        returnedQuantity: z.number(),
+        refundedQuantity: z.number(),
+      }),
+    ),
+    totals: z.object({ currency: z.string(), subtotal: z.string(), total: z.string(), refunded: z.string() }),
+    customer: z.object({ name: z.string(), email: z.string().optional(), phone: z.string().optional() }),
+    shippingAddress: z.object({
+      line1: z.string(),
+      line2: z.string().optional(),
+      district: z.string().optional(),
+      city: z.string(),
+      postalCode: z.string().optional(),
+      country: z.string(),
+    }),
+    shipment: shipmentSchema.optional(),
+    shipments: z.array(shipmentSchema),
+    return: orderReturnSchema.optional(),
+    returns: z.array(orderReturnSchema),
+    invoice: z.object({ invoiceNumber: z.string(), url: z.string() }).optional(),
+    timeline: z.array(timelineEntrySchema),
+    version: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .describe('The order as channels and operators see it.');
+
+export const orderPageSchema = z
+  .object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() })
+  .describe('One page of orders, newest first.');
+
+export const inventoryViewSchema = z
+  .object({
+    sku: z.string(),
+    onHand: z.number(),
+    reserved: z.number(),
+    available: z.number(),
+    locations: z.array(
+      z.object({ location: z.string(), onHand: z.number(), reserved: z.number(), available: z.number() }),
+    ),
+  })
+  .describe('Stock of one SKU; available = onHand - reserved.');
+
+export const productViewSchema = z
+  .object({ sku: z.string(), name: z.string(), price: z.string(), active: z.boolean() })
+  .describe('Catalog entry.');
+
+export const callbackAcceptedSchema = z
+  .object({ accepted: z.literal(true) })
+  .describe('The event was handed to the order, or stored as unmatched.');
+
+export const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.object({
+      api: z.enum(['ok', 'down']),
+      database: z.enum(['ok', 'down']),
+      temporal: z.enum(['ok', 'down']),
+    }),
+    error: errorBodySchema.shape.error.optional().describe('When unavailable: `details.failing` names the parts down.'),
+  })
+  .describe('Reachability of the API, the database and Temporal.');
+
+// Compile-time guard: the documented response shapes must stay assignable to the real types.
+type Assignable<T extends U, U> = T;
+export type DocumentedShapesMatch = [
+  Assignable<z.output<typeof orderViewSchema>, OrderView>,
+  Assignable<z.output<typeof orderPageSchema>, OrderPage>,
+  Assignable<z.output<typeof inventoryViewSchema>, InventoryView>,
+  Assignable<z.output<typeof productViewSchema>, ProductView>,
+];

@@ -1,0 +1,733 @@
+// The HTTP contract of API.md over real HTTP, on the real app and a real SQLite store. Temporal is
+// replaced by a gateway whose methods throw unless a test gives them an answer: every test that
+// must not reach a workflow (auth, validation, isolation) proves so by not failing with a 500.
+import { randomUUID } from 'node:crypto';
+import { createReadModelActivities } from '../../activities/read-model';
+import { ApiError, type Logger } from '../../api/errors';
+import type { OrderGateway } from '../../api/gateway';
+import { startApiServer, type RunningApi } from '../../api/server';
+import { signCallback } from '../../api/signature';
+import type { OrderStore } from '../../contract/store';
+import type { OrderInput, OrderView } from '../../contract/types';
+import { CallbackLog } from '../../entities/read-model';
+import { createStore } from '../../entities/store';
+import { type AppConfig, DEV_API_KEYS, DEV_OPERATOR_KEY, DEV_WEBHOOK_SECRET, loadConfig } from '../../workers/config';
+import { createTestDb, type TestDb } from '../helpers/db';
+
+const WEBSTORE = DEV_API_KEYS.webstore!;
+const TRENDYOL = DEV_API_KEYS.trendyol!;
+const OPERATOR = DEV_OPERATOR_KEY;
+
+type GatewayMethod = keyof OrderGateway;
+
+/** Calls made to the gateway, and per-test answers; without an answer a method throws. */
+const gatewayCalls: { method: GatewayMethod; args: unknown[] }[] = [];
+let gatewayAnswers: Partial<OrderGateway> = {};
+
+function throwingGateway(): OrderGateway {
+  const method =
+    (name: GatewayMethod) =>
+    (...args: unknown[]): Promise<never> => {
+      gatewayCalls.push({ method: name, args });
+      const answer = gatewayAnswers[name] as ((...a: unknown[]) => Promise<never>) | undefined;
+      if (answer) return answer(...args);
+      return Promise.reject(new Error(`gateway.${name} must not be called here`));
+    };
+  const names: GatewayMethod[] = [
+    'createOrder',
+    'getLiveOrder',
+    'cancel',
+    'requestReturn',
+    'retry',
+    'skip',
+    'decideRefund',
+    'signalPayment',
+    'signalCarrier',
+    'signalWarehouse',
+    'ping',
+  ];
+  return Object.fromEntries(names.map((n) => [n, method(n)])) as unknown as OrderGateway;
+}
+
+const logged: { level: string; message: string; meta?: Record<string, unknown> }[] = [];
+const logger: Logger = {
+  error: (message, meta) => logged.push({ level: 'error', message, meta }),
+  warn: (message, meta) => logged.push({ level: 'warn', message, meta }),
+  info: (message, meta) => logged.push({ level: 'info', message, meta }),
+};
+
+function orderView(id: string, overrides: Partial<OrderView> = {}): OrderView {
+  const [channel = '', externalOrderId = ''] = id.split(':');
+  const at = new Date().toISOString();
+  return {
+    id,
+    channel,
+    externalOrderId,
+    status: 'confirmed',
+    paymentStatus: 'captured',
+    paymentMethod: 'card',
+    needsAttention: false,
+    lines: [
+      { sku: 'SKU-1', quantity: 2, unitPrice: '149.90', lineTotal: '299.80', returnedQuantity: 0, refundedQuantity: 0 },
+    ],
+    totals: { currency: 'TRY', subtotal: '299.80', total: '299.80', refunded: '0.00' },
+    customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com' },
+    shippingAddress: { line1: 'Bağdat Cd. 10', city: 'İstanbul', country: 'TR' },
+    shipments: [],
+    returns: [],
+    timeline: [{ at, type: 'status', status: 'confirmed' }],
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+const validOrder = {
+  externalOrderId: 'TY-10001',
+  customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com', phone: '+905551112233' },
+  shippingAddress: {
+    line1: 'Bağdat Cd. 10',
+    district: 'Kadıköy',
+    city: 'İstanbul',
+    postalCode: '34710',
+    country: 'TR',
+  },
+  lines: [{ sku: 'SKU-1', quantity: 2, unitPrice: '149.90' }],
+  currency: 'TRY',
+  payment: { method: 'card' },
+};
+
+let db: TestDb;
+let store: OrderStore;
+let storePingFails = false;
+let api: RunningApi;
+let config: AppConfig;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+}
+
+async function call(
+  method: string,
+  path: string,
+  options: { key?: string; json?: unknown; raw?: string; headers?: Record<string, string>; base?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${options.base ?? api.url}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the assertion on the body will show the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Sends a callback signed like a real sender (or with the given header). */
+function callback(path: string, payload: unknown, signature?: string | null): Promise<Answer> {
+  const raw = JSON.stringify(payload);
+  const headers: Record<string, string> = {};
+  const header = signature === undefined ? signCallback(DEV_WEBHOOK_SECRET, raw) : signature;
+  if (header !== null) headers['x-oms-signature'] = header;
+  return call('POST', path, { raw, headers });
+}
+
+async function storedCallback(source: string, eventId: string) {
+  return db.orm.em.fork().findOne(CallbackLog, { source, eventId });
+}
+
+beforeAll(async () => {
+  db = await createTestDb('sqlite');
+  const real = createStore(db.orm);
+  store = { ...real, ping: () => (storePingFails ? Promise.reject(new Error('database is gone')) : real.ping()) };
+  config = { ...loadConfig({}), bodyLimit: '4kb' };
+  api = await startApiServer({ config, store, orders: throwingGateway(), logger }, { port: 0, host: '127.0.0.1' });
+
+  // Seeded the way the workflow does it: through the read-model activity.
+  const readModel = createReadModelActivities(db.orm);
+  await readModel.recordOrder(orderView('trendyol:TY-1'));
+  await readModel.recordOrder(
+    orderView('webstore:WS-1', {
+      status: 'picking',
+      shipment: {
+        shipmentId: 'shp-1',
+        carrier: 'yurtici',
+        trackingNumber: 'YT-TRACK-1',
+        labelRef: 'label-1',
+        lines: [{ sku: 'SKU-1', quantity: 2 }],
+        events: [],
+      },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await api?.close();
+  await db?.cleanup();
+});
+
+beforeEach(() => {
+  gatewayCalls.length = 0;
+  gatewayAnswers = {};
+  logged.length = 0;
+  storePingFails = false;
+});
+
+describe('authentication and authorization', () => {
+  it('answers 401 without a key or with an unknown one, before looking at the input', async () => {
+    const none = await call('POST', '/orders', { json: { nonsense: true } });
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('unauthorized');
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+
+    const unknown = await call('GET', '/orders/webstore:WS-1', { key: 'not-a-real-key' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual({ error: { code: 'unauthorized', message: 'Unknown API key' } });
+
+    expect((await call('GET', '/inventory/SKU-1', { headers: { authorization: `Basic ${WEBSTORE}` } })).status).toBe(
+      401,
+    );
+  });
+
+  it('answers 403 when a channel key tries an operator action', async () => {
+    const attempts = [
+      call('PUT', '/inventory/SKU-1', { key: WEBSTORE, json: { onHand: 5 } }),
+      call('POST', '/inventory/SKU-1/adjustments', { key: WEBSTORE, json: { delta: 1, reason: 'recount' } }),
+      call('PUT', '/products/SKU-1', { key: WEBSTORE, json: { name: 'Mug', price: '10.00', active: true } }),
+      call('POST', '/orders/webstore:WS-1/retry', { key: WEBSTORE, json: {} }),
+      call('POST', '/orders/webstore:WS-1/skip', { key: WEBSTORE, json: { reason: 'carrier down' } }),
+      call('POST', '/orders/webstore:WS-1/refund-decision', {
+        key: WEBSTORE,
+        json: { refundDamaged: true, reason: 'goodwill' },
+      }),
+    ];
+    for (const answer of await Promise.all(attempts)) {
+      expect(answer.status).toBe(403);
+      expect(answer.body.error.code).toBe('forbidden');
+    }
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it('lets a channel key create orders for its own channel only', async () => {
+    const answer = await call('POST', '/orders', { key: WEBSTORE, json: { ...validOrder, channel: 'trendyol' } });
+    expect(answer.status).toBe(403);
+    expect(gatewayCalls).toEqual([]);
+  });
+});
+
+describe('channel isolation', () => {
+  it("answers another channel's order exactly like a missing one", async () => {
+    gatewayAnswers.getLiveOrder = async () => null;
+    const foreign = await call('GET', '/orders/trendyol:TY-1', { key: WEBSTORE });
+    const missing = await call('GET', '/orders/webstore:NOPE-1', { key: WEBSTORE });
+    expect(foreign.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(foreign.body).toEqual(missing.body);
+    // The foreign order was never looked up live: only the missing own-channel one was.
+    expect(gatewayCalls).toEqual([{ method: 'getLiveOrder', args: ['webstore:NOPE-1'] }]);
+  });
+
+  it('shows the order to its own channel and to operators', async () => {
+    const own = await call('GET', '/orders/trendyol:TY-1', { key: TRENDYOL });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ id: 'trendyol:TY-1', channel: 'trendyol', status: 'confirmed' });
+    expect((await call('GET', '/orders/trendyol:TY-1', { key: OPERATOR })).body.id).toBe('trendyol:TY-1');
+  });
+
+  it("refuses commands on another channel's order as not found, without touching its workflow", async () => {
+    const answer = await call('POST', '/orders/trendyol:TY-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request' },
+    });
+    expect(answer.status).toBe(404);
+    const ret = await call('POST', '/orders/trendyol:TY-1/returns', {
+      key: WEBSTORE,
+      json: { lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'changed_mind' },
+    });
+    expect(ret.status).toBe(404);
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it("lists a channel's own orders only, whatever channel it asks for", async () => {
+    const own = await call('GET', '/orders', { key: WEBSTORE });
+    expect(own.status).toBe(200);
+    expect(own.body.items.map((o: OrderView) => o.id)).toEqual(['webstore:WS-1']);
+    const asked = await call('GET', '/orders?channel=trendyol', { key: WEBSTORE });
+    expect(asked.body).toEqual({ items: [], nextCursor: null });
+    const all = await call('GET', '/orders', { key: OPERATOR });
+    expect(all.body.items.map((o: OrderView) => o.id).sort()).toEqual(['trendyol:TY-1', 'webstore:WS-1']);
+    const filtered = await call('GET', '/orders?channel=trendyol&needsAttention=false&limit=1', { key: OPERATOR });
+    expect(filtered.body.items.map((o: OrderView) => o.id)).toEqual(['trendyol:TY-1']);
+  });
+
+  it('pages with an opaque cursor and refuses a forged one by field', async () => {
+    const first = await call('GET', '/orders?limit=1', { key: OPERATOR });
+    expect(first.body.items).toHaveLength(1);
+    expect(typeof first.body.nextCursor).toBe('string');
+    const second = await call('GET', `/orders?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`, {
+      key: OPERATOR,
+    });
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    expect(second.body.nextCursor).toBeNull();
+
+    const forged = await call('GET', '/orders?cursor=forged', { key: OPERATOR });
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.details).toEqual([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+  });
+});
+
+describe('creating orders', () => {
+  it('starts the workflow with the channel from the key and server defaults, answering 201 with Location', async () => {
+    gatewayAnswers.createOrder = async (input: OrderInput) => ({ created: true, order: orderView(input.orderId) });
+    const answer = await call('POST', '/orders', { key: TRENDYOL, json: validOrder });
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('location')).toBe('/orders/trendyol:TY-10001');
+    expect(answer.body.id).toBe('trendyol:TY-10001');
+
+    const input = gatewayCalls[0]?.args[0] as OrderInput;
+    expect(input).toMatchObject({
+      orderId: 'trendyol:TY-10001',
+      channel: 'trendyol',
+      externalOrderId: 'TY-10001',
+      lines: validOrder.lines,
+      carrier: config.defaultCarrier,
+      timers: config.timers,
+      payment: { method: 'card' },
+    });
+    expect(input.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number.isNaN(Date.parse(input.receivedAt))).toBe(false);
+  });
+
+  it('answers 200 with the existing order when the workflow says it was not created now', async () => {
+    gatewayAnswers.createOrder = async (input: OrderInput) => ({ created: false, order: orderView(input.orderId) });
+    const answer = await call('POST', '/orders', { key: TRENDYOL, json: { ...validOrder, carrier: 'aras' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('location')).toBeNull();
+    expect((gatewayCalls[0]?.args[0] as OrderInput).carrier).toBe('aras');
+  });
+
+  it('needs a configured channel in the body with an operator key', async () => {
+    const missing = await call('POST', '/orders', { key: OPERATOR, json: validOrder });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual([{ path: 'channel', message: 'is required with an operator key' }]);
+    const unknown = await call('POST', '/orders', { key: OPERATOR, json: { ...validOrder, channel: 'nowhere' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].path).toBe('channel');
+    expect(gatewayCalls).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  it('answers 400 naming every bad field at once, and never starts a workflow', async () => {
+    const answer = await call('POST', '/orders', {
+      key: WEBSTORE,
+      json: {
+        ...validOrder,
+        externalOrderId: 'has spaces/slash',
+        customer: { name: 'Ayşe', email: 'not-an-email' },
+        lines: [
+          { sku: 'SKU-1', quantity: 0, unitPrice: '149.999' },
+          { sku: 'SKU-1', quantity: 1, unitPrice: '10.00' },
+        ],
+        currency: 'try',
+        payment: { method: 'cheque' },
+        carrier: 'ups',
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('validation_failed');
+    const paths = answer.body.error.details.map((d: { path: string }) => d.path).sort();
+    expect(paths).toEqual(
+      [
+        'carrier',
+        'currency',
+        'customer.email',
+        'externalOrderId',
+        'lines.0.quantity',
+        'lines.0.unitPrice',
+        'lines.1.sku',
+        'payment.method',
+      ].sort(),
+    );
+    const duplicate = answer.body.error.details.find((d: { path: string }) => d.path === 'lines.1.sku');
+    expect(duplicate.message).toMatch(/duplicate SKU "SKU-1"/);
+    for (const detail of answer.body.error.details) expect(typeof detail.message).toBe('string');
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it('names each missing field of an empty body', async () => {
+    const answer = await call('POST', '/orders', { key: WEBSTORE });
+    expect(answer.status).toBe(400);
+    const paths = answer.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['externalOrderId', 'customer', 'shippingAddress', 'lines', 'currency']),
+    );
+  });
+
+  it('validates query parameters too', async () => {
+    const answer = await call('GET', '/orders?limit=500&status=lost&needsAttention=maybe', { key: OPERATOR });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(
+      ['limit', 'needsAttention', 'status'].sort(),
+    );
+  });
+
+  it('answers 400 invalid_json for malformed JSON', async () => {
+    const answer = await call('POST', '/orders', { key: WEBSTORE, raw: '{"externalOrderId": "A-1",' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const answer = await call('POST', '/orders', {
+      key: WEBSTORE,
+      raw: JSON.stringify(validOrder),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(answer.status).toBe(415);
+    expect(answer.body.error.code).toBe('unsupported_media_type');
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const lines = Array.from({ length: 90 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1, unitPrice: '1.00' }));
+    const answer = await call('POST', '/orders', { key: WEBSTORE, json: { ...validOrder, lines } });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error.code).toBe('payload_too_large');
+  });
+
+  it('answers 404 in the error shape for an unknown route', async () => {
+    const answer = await call('GET', '/nothing/here', { key: OPERATOR });
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ error: { code: 'not_found', message: 'No route for GET /nothing/here' } });
+  });
+});
+
+describe('order commands', () => {
+  it('maps a refusal by the workflow to 409 with its message', async () => {
+    gatewayAnswers.cancel = async () => {
+      throw new ApiError('conflict', 'Order webstore:WS-1 has shipped; request a return instead');
+    };
+    const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request' },
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toEqual({
+      error: { code: 'conflict', message: 'Order webstore:WS-1 has shipped; request a return instead' },
+    });
+    expect(gatewayCalls[0]?.args).toEqual(['webstore:WS-1', { reason: 'customer_request', actor: 'channel:webstore' }]);
+  });
+
+  it('answers 202 for a return and records the operator as actor of operator actions', async () => {
+    gatewayAnswers.requestReturn = async (id: string) => orderView(id, { status: 'return_pending' });
+    const ret = await call('POST', '/orders/webstore:WS-1/returns', {
+      key: WEBSTORE,
+      json: { lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'changed_mind' },
+    });
+    expect(ret.status).toBe(202);
+    expect(ret.body.status).toBe('return_pending');
+
+    gatewayAnswers.decideRefund = async (id: string) => orderView(id);
+    const decision = await call('POST', '/orders/webstore:WS-1/refund-decision', {
+      key: OPERATOR,
+      json: { refundDamaged: false, reason: 'damage caused by customer' },
+    });
+    expect(decision.status).toBe(200);
+    expect(gatewayCalls[1]?.args).toEqual([
+      'webstore:WS-1',
+      { actor: 'operator:operator', refundDamaged: false, reason: 'damage caused by customer' },
+    ]);
+  });
+
+  it('answers 503 when Temporal is unreachable and 500 without internals for the unexpected', async () => {
+    gatewayAnswers.skip = async () => {
+      throw new ApiError('unavailable', 'Temporal is unreachable; try again shortly');
+    };
+    const down = await call('POST', '/orders/webstore:WS-1/skip', { key: OPERATOR, json: { reason: 'carrier down' } });
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe('unavailable');
+
+    gatewayAnswers.retry = async () => {
+      throw new Error('secret internal detail: connection string postgres://user:pw@host');
+    };
+    const boom = await call('POST', '/orders/webstore:WS-1/retry', { key: OPERATOR });
+    expect(boom.status).toBe(500);
+    expect(boom.body).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+    expect(logged.some((l) => l.level === 'error' && JSON.stringify(l.meta).includes('secret internal detail'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('callbacks', () => {
+  const payment = () => ({
+    eventId: `pay-${randomUUID()}`,
+    orderId: 'webstore:UNKNOWN-9',
+    type: 'captured',
+    amount: '299.80',
+  });
+
+  it('answers 401 to a missing, stale or wrong signature', async () => {
+    const body = payment();
+    const raw = JSON.stringify(body);
+    const stale = signCallback(DEV_WEBHOOK_SECRET, raw, Math.floor(Date.now() / 1000) - 301);
+    const wrong = signCallback('some-other-secret-value', raw);
+    for (const signature of [null, stale, wrong, 't=1,v1=zz']) {
+      const answer = await callback('/callbacks/payments', body, signature);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('invalid_signature');
+    }
+    // A body changed after signing fails too.
+    const tampered = await call('POST', '/callbacks/payments', {
+      raw: raw.replace('299.80', '1.00'),
+      headers: { 'x-oms-signature': signCallback(DEV_WEBHOOK_SECRET, raw) },
+    });
+    expect(tampered.status).toBe(401);
+    expect(gatewayCalls).toEqual([]);
+    expect(await storedCallback('payment', body.eventId)).toBeNull();
+  });
+
+  it('stores a payment for an unknown order as unmatched and acknowledges it', async () => {
+    gatewayAnswers.signalPayment = async () => 'not_found';
+    const body = payment();
+    const answer = await callback('/callbacks/payments', body);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ accepted: true });
+    const row = await storedCallback('payment', body.eventId);
+    expect(row).toMatchObject({ matched: false, orderId: 'webstore:UNKNOWN-9' });
+    expect(row?.payload).toEqual(body);
+  });
+
+  it('stores a carrier event with an unknown tracking number without touching any workflow', async () => {
+    const body = {
+      eventId: `car-${randomUUID()}`,
+      trackingNumber: 'NO-SUCH-TRACK',
+      status: 'delivered',
+      at: new Date().toISOString(),
+    };
+    const answer = await callback('/callbacks/carriers/aras', body);
+    expect(answer.status).toBe(200);
+    expect(await storedCallback('carrier', body.eventId)).toMatchObject({ matched: false, orderId: null });
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it('routes a carrier event by tracking number and signals a repeat again, harmlessly', async () => {
+    gatewayAnswers.signalCarrier = async () => 'delivered';
+    const body = {
+      eventId: `car-${randomUUID()}`,
+      trackingNumber: 'YT-TRACK-1',
+      status: 'picked_up',
+      at: '2025-01-31T10:00:00Z',
+    };
+    expect((await callback('/callbacks/carriers/yurtici', body)).status).toBe(200);
+    expect((await callback('/callbacks/carriers/yurtici', body)).status).toBe(200);
+    const event = {
+      eventId: body.eventId,
+      carrier: 'yurtici',
+      trackingNumber: 'YT-TRACK-1',
+      status: 'picked_up',
+      at: body.at,
+    };
+    expect(gatewayCalls).toEqual([
+      { method: 'signalCarrier', args: ['webstore:WS-1', event] },
+      { method: 'signalCarrier', args: ['webstore:WS-1', event] },
+    ]);
+    expect(await storedCallback('carrier', body.eventId)).toMatchObject({ matched: true, orderId: 'webstore:WS-1' });
+  });
+
+  it('answers 5xx and stores nothing when the event cannot be handed over, so the sender retries', async () => {
+    gatewayAnswers.signalWarehouse = async () => {
+      throw new ApiError('unavailable', 'Temporal is unreachable; try again shortly');
+    };
+    const body = { eventId: `wh-${randomUUID()}`, orderId: 'webstore:WS-1', type: 'packed' };
+    expect((await callback('/callbacks/warehouse', body)).status).toBe(503);
+    expect(await storedCallback('warehouse', body.eventId)).toBeNull();
+  });
+
+  it('validates a signed body by field, including the carrier in the path', async () => {
+    const answer = await callback('/callbacks/carriers/ups', { eventId: '', trackingNumber: 'X', status: 'lost' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(
+      ['at', 'carrier', 'eventId', 'status'].sort(),
+    );
+    const returned = await callback('/callbacks/warehouse', {
+      eventId: 'wh-1',
+      orderId: 'webstore:WS-1',
+      type: 'return_received',
+    });
+    expect(returned.body.error.details).toEqual([{ path: 'lines', message: 'is required for return_received' }]);
+    const notJson = await call('POST', '/callbacks/payments', {
+      raw: '{oops',
+      headers: { 'x-oms-signature': signCallback(DEV_WEBHOOK_SECRET, '{oops') },
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe('invalid_json');
+    expect(gatewayCalls).toEqual([]);
+  });
+});
+
+describe('inventory and catalog', () => {
+  it('sets, adjusts and reads stock', async () => {
+    const set = await call('PUT', '/inventory/SKU-INV-1', { key: OPERATOR, json: { onHand: 25 } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ sku: 'SKU-INV-1', onHand: 25, reserved: 0, available: 25 });
+
+    const adjusted = await call('POST', '/inventory/SKU-INV-1/adjustments', {
+      key: OPERATOR,
+      json: { delta: -3, reason: 'damaged' },
+    });
+    expect(adjusted.status).toBe(200);
+    expect(adjusted.body).toMatchObject({ onHand: 22, available: 22 });
+
+    const read = await call('GET', '/inventory/SKU-INV-1', { key: WEBSTORE });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ sku: 'SKU-INV-1', onHand: 22, reserved: 0, available: 22 });
+    expect(read.body.locations).toEqual([{ location: 'main', onHand: 22, reserved: 0, available: 22 }]);
+  });
+
+  it('refuses to take stock below zero (409) and answers 404 for an unknown SKU', async () => {
+    await call('PUT', '/inventory/SKU-INV-2', { key: OPERATOR, json: { onHand: 2 } });
+    const below = await call('POST', '/inventory/SKU-INV-2/adjustments', {
+      key: OPERATOR,
+      json: { delta: -5, reason: 'x' },
+    });
+    expect(below.status).toBe(409);
+    expect(below.body.error.code).toBe('conflict');
+    expect((await call('GET', '/inventory/SKU-INV-2', { key: OPERATOR })).body.onHand).toBe(2);
+    expect((await call('GET', '/inventory/NEVER-SEEN', { key: OPERATOR })).status).toBe(404);
+  });
+
+  it('validates stock writes by field', async () => {
+    const answer = await call('PUT', '/inventory/bad sku', { key: OPERATOR, json: { onHand: -1, location: 'a/b' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'location',
+      'onHand',
+      'sku',
+    ]);
+    const zero = await call('POST', '/inventory/SKU-INV-1/adjustments', {
+      key: OPERATOR,
+      json: { delta: 0, reason: 'x' },
+    });
+    expect(zero.body.error.details).toEqual([{ path: 'delta', message: 'must not be 0' }]);
+  });
+
+  it('creates and replaces a catalog entry', async () => {
+    const put = await call('PUT', '/products/SKU-CAT-1', { key: OPERATOR, json: { name: 'Mug', price: '149.90' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ sku: 'SKU-CAT-1', name: 'Mug', price: '149.90', active: true });
+    await call('PUT', '/products/SKU-CAT-1', {
+      key: OPERATOR,
+      json: { name: 'Mug XL', price: '199.00', active: false },
+    });
+    const read = await call('GET', '/products/SKU-CAT-1', { key: TRENDYOL });
+    expect(read.body).toEqual({ sku: 'SKU-CAT-1', name: 'Mug XL', price: '199.00', active: false });
+    const bad = await call('PUT', '/products/SKU-CAT-1', { key: OPERATOR, json: { name: '', price: '0.00' } });
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['name', 'price']);
+  });
+});
+
+describe('service endpoints', () => {
+  it('documents every contract path and method in GET /openapi.json', async () => {
+    const answer = await call('GET', '/openapi.json');
+    expect(answer.status).toBe(200);
+    expect(answer.body.openapi).toBe('3.1.0');
+    const operations = Object.entries(answer.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'GET /health',
+        'GET /openapi.json',
+        'POST /orders',
+        'GET /orders',
+        'GET /orders/{id}',
+        'POST /orders/{id}/cancel',
+        'POST /orders/{id}/returns',
+        'POST /orders/{id}/retry',
+        'POST /orders/{id}/skip',
+        'POST /orders/{id}/refund-decision',
+        'GET /inventory/{sku}',
+        'PUT /inventory/{sku}',
+        'POST /inventory/{sku}/adjustments',
+        'GET /products/{sku}',
+        'PUT /products/{sku}',
+        'POST /callbacks/payments',
+        'POST /callbacks/carriers/{carrier}',
+        'POST /callbacks/warehouse',
+      ].sort(),
+    );
+    const create = answer.body.paths['/orders'].post;
+    expect(create.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreateOrderRequest',
+    });
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '413']));
+    const schema = answer.body.components.schemas.CreateOrderRequest;
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['externalOrderId', 'customer', 'shippingAddress', 'lines', 'currency', 'payment']),
+    );
+    expect(schema.properties.payment.properties.method.enum).toEqual([
+      'card',
+      'bank_transfer',
+      'cash_on_delivery',
+      'marketplace',
+    ]);
+    const list = answer.body.paths['/orders'].get.parameters.map((p: { name: string }) => p.name).sort();
+    expect(list).toEqual(['channel', 'cursor', 'limit', 'needsAttention', 'status']);
+  });
+
+  it('reports health, naming the failing part', async () => {
+    gatewayAnswers.ping = async () => undefined;
+    const ok = await call('GET', '/health');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'ok' });
+
+    gatewayAnswers.ping = async () => {
+      throw new ApiError('unavailable', 'Temporal is unreachable');
+    };
+    const temporalDown = await call('GET', '/health');
+    expect(temporalDown.status).toBe(503);
+    expect(temporalDown.body.checks).toEqual({ api: 'ok', database: 'ok', temporal: 'down' });
+    expect(temporalDown.body.error).toMatchObject({ code: 'unavailable', details: { failing: ['temporal'] } });
+
+    gatewayAnswers.ping = async () => undefined;
+    storePingFails = true;
+    const dbDown = await call('GET', '/health');
+    expect(dbDown.status).toBe(503);
+    expect(dbDown.body.error.details).toEqual({ failing: ['database'] });
+  });
+
+  it('answers 429 once a key exceeds the rate limit, counting each key separately', async () => {
+    const limited = await startApiServer(
+      { config: { ...config, rateLimit: { perMinute: 3 } }, store, orders: throwingGateway(), logger },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await call('GET', '/inventory/SKU-INV-1', { key: WEBSTORE, base: limited.url })).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const last = await call('GET', '/inventory/SKU-INV-1', { key: WEBSTORE, base: limited.url });
+      expect(last.body.error.code).toBe('rate_limited');
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await call('GET', '/inventory/SKU-INV-1', { key: TRENDYOL, base: limited.url })).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

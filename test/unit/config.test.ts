@@ -1,0 +1,162 @@
+import { DEFAULT_TIMERS } from '../../contract/config';
+import {
+  ConfigError,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEV_API_KEYS,
+  DEV_OPERATOR_KEY,
+  DEV_WEBHOOK_SECRET,
+  describeDevDefaults,
+  loadConfig,
+} from '../../workers/config';
+
+function problemsOf(env: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('runs out of the box on documented dev defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe(DEFAULT_DATABASE_URL);
+    expect(config.databaseUrl).toMatch(/^sqlite:.*\.data[\\/]oms\.sqlite$/);
+    expect(config.temporal).toEqual({ address: null, namespace: 'default', uiPort: 8233 });
+    expect(Object.keys(config.apiKeys).sort()).toEqual(
+      ['b2b', 'callcenter', 'hepsiburada', 'n11', 'store', 'trendyol', 'webstore'].sort(),
+    );
+    expect(config.apiKeys).toEqual(DEV_API_KEYS);
+    expect(config.operatorKeys).toEqual([{ name: 'operator', key: DEV_OPERATOR_KEY }]);
+    expect(config.webhookSecret).toBe(DEV_WEBHOOK_SECRET);
+    expect(config.bodyLimit).toBe('1mb');
+    expect(config.defaultCarrier).toBe('yurtici');
+    expect(config.timers).toEqual(DEFAULT_TIMERS);
+    expect(config.simFaults).toBe('');
+    expect(config.usingDevDefaults).toEqual({
+      apiKeys: true,
+      operatorKeys: true,
+      webhookSecret: true,
+      databaseUrl: true,
+    });
+  });
+
+  it('prints the dev keys at start-up only while they are in use', () => {
+    const banner = describeDevDefaults(loadConfig({})).join('\n');
+    expect(banner).toContain(DEV_API_KEYS.trendyol);
+    expect(banner).toContain(DEV_OPERATOR_KEY);
+    expect(banner).toContain(DEV_WEBHOOK_SECRET);
+    const production = loadConfig({
+      OMS_API_KEYS: 'webstore=ws-secret-key-1',
+      OMS_OPERATOR_KEYS: 'alice=op-secret-key-1',
+      OMS_WEBHOOK_SECRET: 'a-long-production-secret',
+    });
+    expect(describeDevDefaults(production)).toEqual([]);
+  });
+
+  it('takes every setting from the environment', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://oms@db:5432/oms',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'oms-prod',
+      TEMPORAL_UI_PORT: '9233',
+      OMS_API_KEYS: 'webstore=ws-secret-key-1, trendyol=ty-secret-key-2',
+      OMS_OPERATOR_KEYS: 'alice=op-secret-key-1,op-bare-key-2',
+      OMS_WEBHOOK_SECRET: 'a-long-production-secret',
+      OMS_BODY_LIMIT: '256kb',
+      OMS_DEFAULT_CARRIER: 'aras',
+      OMS_PAYMENT_TIMEOUT_CARD: '15m',
+      OMS_PAYMENT_TIMEOUT_BANK_TRANSFER: '72h',
+      OMS_PICK_SLA: '4h',
+      OMS_TRACKING_WINDOW: '10d',
+      OMS_RETURN_WINDOW: '30d',
+      OMS_SIM_FAULTS: 'carrier.createShipment=0.2',
+      OMS_RATE_LIMIT: '50',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBe('postgresql://oms@db:5432/oms');
+    expect(config.temporal).toEqual({ address: 'temporal.internal:7233', namespace: 'oms-prod', uiPort: 9233 });
+    expect(config.apiKeys).toEqual({ webstore: 'ws-secret-key-1', trendyol: 'ty-secret-key-2' });
+    expect(config.operatorKeys[0]).toEqual({ name: 'alice', key: 'op-secret-key-1' });
+    // A bare key gets a stable name derived from it, so the timeline still says who acted.
+    expect(config.operatorKeys[1]?.key).toBe('op-bare-key-2');
+    expect(config.operatorKeys[1]?.name).toMatch(/^key-[0-9a-f]{8}$/);
+    expect(loadConfig({ OMS_OPERATOR_KEYS: 'op-bare-key-2' }).operatorKeys[0]?.name).toBe(config.operatorKeys[1]?.name);
+    expect(config.webhookSecret).toBe('a-long-production-secret');
+    expect(config.bodyLimit).toBe('256kb');
+    expect(config.defaultCarrier).toBe('aras');
+    expect(config.timers).toEqual({
+      paymentTimeout: { card: '15m', bank_transfer: '72h' },
+      pickSla: '4h',
+      trackingWindow: '10d',
+      returnWindow: '30d',
+    });
+    expect(config.simFaults).toBe('carrier.createShipment=0.2');
+    expect(config.rateLimit.perMinute).toBe(50);
+    expect(config.usingDevDefaults).toEqual({
+      apiKeys: false,
+      operatorKeys: false,
+      webhookSecret: false,
+      databaseUrl: false,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    const config = loadConfig({ PORT: '', OMS_PICK_SLA: '  ', TEMPORAL_ADDRESS: '' });
+    expect(config.port).toBe(3000);
+    expect(config.timers.pickSla).toBe(DEFAULT_TIMERS.pickSla);
+    expect(config.temporal.address).toBeNull();
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      TEMPORAL_UI_PORT: '70000',
+      OMS_PICK_SLA: '24 hours',
+      OMS_RETURN_WINDOW: '0d',
+      OMS_DEFAULT_CARRIER: 'ups',
+      OMS_BODY_LIMIT: 'huge',
+      DATABASE_URL: 'mysql://x',
+      TEMPORAL_ADDRESS: 'no-port',
+      OMS_WEBHOOK_SECRET: 'short',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual(
+      [
+        'DATABASE_URL',
+        'OMS_BODY_LIMIT',
+        'OMS_DEFAULT_CARRIER',
+        'OMS_PICK_SLA',
+        'OMS_RETURN_WINDOW',
+        'OMS_WEBHOOK_SECRET',
+        'PORT',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_UI_PORT',
+      ].sort(),
+    );
+    expect(() => loadConfig({ OMS_PICK_SLA: '24 hours' })).toThrow(/OMS_PICK_SLA: must be a duration like "30m"/);
+  });
+
+  it('validates the key lists without echoing keys into the error', () => {
+    const problems = problemsOf({ OMS_API_KEYS: 'webstore=ok-key-123,secret-without-channel,Bad Channel=k-12345678' });
+    expect(problems.every((p) => p.variable === 'OMS_API_KEYS')).toBe(true);
+    expect(problems.map((p) => p.message).join(' ')).toMatch(/entry 2 must be channel=key/);
+    expect(problems.map((p) => p.message).join(' ')).toMatch(/entry 3 .*channel must be/);
+    expect(JSON.stringify(problems)).not.toContain('secret-without-channel');
+
+    expect(problemsOf({ OMS_API_KEYS: 'webstore=k-1234567,webstore=k-7654321' })[0]?.message).toMatch(/listed twice/);
+    expect(problemsOf({ OMS_API_KEYS: 'webstore=short' })[0]?.message).toMatch(/at least 8 characters/);
+    expect(problemsOf({ OMS_OPERATOR_KEYS: 'tiny' })[0]).toMatchObject({ variable: 'OMS_OPERATOR_KEYS' });
+  });
+
+  it('refuses one key serving two identities', () => {
+    const problems = problemsOf({ OMS_API_KEYS: 'webstore=shared-key-1', OMS_OPERATOR_KEYS: 'ops=shared-key-1' });
+    expect(problems).toEqual([
+      { variable: 'OMS_OPERATOR_KEYS', message: 'operator ops reuses the key of channel webstore' },
+    ]);
+  });
+});

@@ -1,0 +1,270 @@
+// Process configuration from the environment, validated once at start-up so a typo fails loudly
+// with the variable's name instead of surfacing later as a strange runtime fault.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_TIMERS } from '../contract/config';
+import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
+import { CHANNEL_PATTERN } from '../contract/schemas';
+
+/** Fixed dev keys, one per channel: printed at start-up and listed in the README so a fresh checkout just works. */
+export const DEV_API_KEYS: Readonly<Record<string, string>> = Object.freeze({
+  webstore: 'dev-webstore-key',
+  trendyol: 'dev-trendyol-key',
+  hepsiburada: 'dev-hepsiburada-key',
+  n11: 'dev-n11-key',
+  store: 'dev-store-key',
+  callcenter: 'dev-callcenter-key',
+  b2b: 'dev-b2b-key',
+});
+/** Dev operator key (name `operator`). */
+export const DEV_OPERATOR_KEY = 'dev-operator-key';
+/** Dev HMAC secret for signed callbacks. */
+export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+/** SQLite file used when DATABASE_URL is unset: `.data/oms.sqlite` in the project root, wherever the process starts. */
+export const DEFAULT_SQLITE_FILE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '.data',
+  'oms.sqlite',
+);
+export const DEFAULT_DATABASE_URL = `sqlite:${DEFAULT_SQLITE_FILE}`;
+/** Requests per key per minute (1000/s): a guard against runaway clients, well above what the bench sends. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
+
+export interface OperatorKey {
+  /** Recorded as the actor of operator actions (`operator:<name>`). */
+  name: string;
+  key: string;
+}
+
+export interface AppConfig {
+  port: number;
+  /** `postgresql://…` or `sqlite:<file>`. */
+  databaseUrl: string;
+  temporal: {
+    /** null: start an embedded dev server. */
+    address: string | null;
+    namespace: string;
+    uiPort: number;
+  };
+  /** channel → key. */
+  apiKeys: Record<string, string>;
+  operatorKeys: OperatorKey[];
+  webhookSecret: string;
+  /** Express body-parser limit, e.g. '1mb'. */
+  bodyLimit: string;
+  defaultCarrier: Carrier;
+  timers: OrderTimers;
+  /** Fault injection spec for the simulated integrations; passed through untouched. */
+  simFaults: string;
+  rateLimit: { perMinute: number };
+  usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
+}
+
+/** Thrown by loadConfig; the message lists every bad variable by name. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Temporal duration strings in the compact form the contract uses ('500ms', '30s', '30m', '48h', '14d'). */
+export const DURATION_PATTERN = /^[1-9]\d*(ms|s|m|h|d)$/;
+
+// Empty or blank variables count as unset: `PORT=` in a .env file should mean "default", not "invalid".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const port = z.coerce
+  .number('must be a number')
+  .int('must be an integer')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+const duration = z
+  .string()
+  .trim()
+  .regex(DURATION_PATTERN, 'must be a duration like "30m", "48h" or "14d" (units ms, s, m, h, d)');
+
+function parseApiKeys(value: string, ctx: z.RefinementCtx): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  entries.forEach((entry, index) => {
+    const eq = entry.indexOf('=');
+    const channel = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const key = eq > 0 ? entry.slice(eq + 1).trim() : '';
+    // Name the entry by position and channel, never echo a key: the message ends up in logs.
+    const where = `entry ${index + 1}${channel ? ` (${channel})` : ''}`;
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${where} must be channel=key` });
+      return;
+    }
+    if (!CHANNEL_PATTERN.test(channel)) {
+      ctx.addIssue({ code: 'custom', message: `${where}: channel must be 1-32 characters of a-z, 0-9, _ or -` });
+      return;
+    }
+    if (key.length < 8) {
+      ctx.addIssue({ code: 'custom', message: `${where}: key must be at least 8 characters` });
+      return;
+    }
+    if (keys[channel] !== undefined) ctx.addIssue({ code: 'custom', message: `channel "${channel}" is listed twice` });
+    keys[channel] = key;
+  });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one channel=key' });
+  return keys;
+}
+
+function fingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+function parseOperatorKeys(value: string, ctx: z.RefinementCtx): OperatorKey[] {
+  const keys: OperatorKey[] = [];
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  entries.forEach((entry, index) => {
+    // `name=key` names the operator in the timeline; a bare key gets a stable name from its fingerprint.
+    const eq = entry.indexOf('=');
+    const name = eq > 0 ? entry.slice(0, eq).trim() : `key-${fingerprint(entry)}`;
+    const key = eq > 0 ? entry.slice(eq + 1).trim() : entry;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1}: name must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -`,
+      });
+    } else if (key.length < 8) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} (${name}): key must be at least 8 characters` });
+    } else if (keys.some((k) => k.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `operator name "${name}" is listed twice` });
+    } else {
+      keys.push({ name, key });
+    }
+  });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one key' });
+  return keys;
+}
+
+const envSchema = z.object({
+  PORT: optional(port),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgresql://, postgres:// or sqlite:'),
+  ),
+  TEMPORAL_ADDRESS: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. "localhost:7233"'),
+  ),
+  TEMPORAL_NAMESPACE: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a namespace name'),
+  ),
+  TEMPORAL_UI_PORT: optional(port),
+  OMS_API_KEYS: optional(z.string().transform(parseApiKeys)),
+  OMS_OPERATOR_KEYS: optional(z.string().transform(parseOperatorKeys)),
+  OMS_WEBHOOK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+  OMS_BODY_LIMIT: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(b|kb|mb)?$/i, 'must be a size like "100kb" or "1mb"'),
+  ),
+  OMS_DEFAULT_CARRIER: optional(z.enum(CARRIERS, `must be one of ${CARRIERS.join(', ')}`)),
+  OMS_PAYMENT_TIMEOUT_CARD: optional(duration),
+  OMS_PAYMENT_TIMEOUT_BANK_TRANSFER: optional(duration),
+  OMS_PICK_SLA: optional(duration),
+  OMS_TRACKING_WINDOW: optional(duration),
+  OMS_RETURN_WINDOW: optional(duration),
+  OMS_SIM_FAULTS: optional(z.string()),
+  OMS_RATE_LIMIT: optional(
+    z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
+  ),
+});
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  const apiKeys = e.OMS_API_KEYS ?? { ...DEV_API_KEYS };
+  const operatorKeys = e.OMS_OPERATOR_KEYS ?? [{ name: 'operator', key: DEV_OPERATOR_KEY }];
+
+  // A key that is both a channel's and an operator's (or two channels') would make authorization ambiguous.
+  const seen = new Map<string, string>();
+  const clashes: { variable: string; message: string }[] = [];
+  const claim = (key: string, owner: string, variable: string) => {
+    const previous = seen.get(key);
+    if (previous !== undefined) clashes.push({ variable, message: `${owner} reuses the key of ${previous}` });
+    else seen.set(key, owner);
+  };
+  for (const [channel, key] of Object.entries(apiKeys)) claim(key, `channel ${channel}`, 'OMS_API_KEYS');
+  for (const op of operatorKeys) claim(op.key, `operator ${op.name}`, 'OMS_OPERATOR_KEYS');
+  if (clashes.length > 0) throw new ConfigError(clashes);
+
+  return {
+    port: e.PORT ?? 3000,
+    databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? null,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      uiPort: e.TEMPORAL_UI_PORT ?? 8233,
+    },
+    apiKeys,
+    operatorKeys,
+    webhookSecret: e.OMS_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    bodyLimit: e.OMS_BODY_LIMIT ?? '1mb',
+    defaultCarrier: e.OMS_DEFAULT_CARRIER ?? 'yurtici',
+    timers: {
+      paymentTimeout: {
+        card: e.OMS_PAYMENT_TIMEOUT_CARD ?? DEFAULT_TIMERS.paymentTimeout.card,
+        bank_transfer: e.OMS_PAYMENT_TIMEOUT_BANK_TRANSFER ?? DEFAULT_TIMERS.paymentTimeout.bank_transfer,
+      },
+      pickSla: e.OMS_PICK_SLA ?? DEFAULT_TIMERS.pickSla,
+      trackingWindow: e.OMS_TRACKING_WINDOW ?? DEFAULT_TIMERS.trackingWindow,
+      returnWindow: e.OMS_RETURN_WINDOW ?? DEFAULT_TIMERS.returnWindow,
+    },
+    simFaults: e.OMS_SIM_FAULTS ?? '',
+    rateLimit: { perMinute: e.OMS_RATE_LIMIT ?? DEFAULT_RATE_LIMIT_PER_MINUTE },
+    usingDevDefaults: {
+      apiKeys: e.OMS_API_KEYS === undefined,
+      operatorKeys: e.OMS_OPERATOR_KEYS === undefined,
+      webhookSecret: e.OMS_WEBHOOK_SECRET === undefined,
+      databaseUrl: e.DATABASE_URL === undefined,
+    },
+  };
+}
+
+/** Start-up banner lines for whatever still runs on dev defaults, so nobody ships them unknowingly. */
+export function describeDevDefaults(config: AppConfig): string[] {
+  const lines: string[] = [];
+  if (config.usingDevDefaults.apiKeys) {
+    lines.push('Using DEV channel keys (set OMS_API_KEYS to replace):');
+    for (const [channel, key] of Object.entries(config.apiKeys)) lines.push(`  ${channel}: ${key}`);
+  }
+  if (config.usingDevDefaults.operatorKeys) {
+    lines.push(`Using DEV operator key (set OMS_OPERATOR_KEYS to replace): ${DEV_OPERATOR_KEY}`);
+  }
+  if (config.usingDevDefaults.webhookSecret) {
+    lines.push(`Using DEV webhook secret (set OMS_WEBHOOK_SECRET to replace): ${DEV_WEBHOOK_SECRET}`);
+  }
+  return lines;
+}
