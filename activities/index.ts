@@ -1,0 +1,21 @@
+// The worker's activities, built once from their dependencies (STYLE: createActivities(deps)).
+import type { OrderActivities } from '../contract/activities';
+import type { OmsORM } from '../entities/orm';
+import type { Integrations } from '../integrations';
+import { createIntegrationActivities } from './integrations';
+import { createInventoryActivities } from './inventory';
+import { createReadModelActivities } from './read-model';
+
+export interface ActivityDeps {
+  orm: OmsORM;
+  integrations: Integrations;
+}
+
+/** Every activity the order workflow calls, bound to one ORM and one set of integrations. */
+export function createActivities(deps: ActivityDeps): OrderActivities {
+  return {
+    ...createInventoryActivities(deps.orm),
+    ...createReadModelActivities(deps.orm),
+    ...createIntegrationActivities(deps.integrations),
+  };
+}

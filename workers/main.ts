@@ -1,0 +1,44 @@
+// `npm start`: the whole OMS in one process on embedded defaults — Temporal dev server (UI on 8233, state under
+// .data/), the worker and the API on SQLite. With TEMPORAL_ADDRESS / DATABASE_URL it uses those instead.
+import { ConfigError, describeDevDefaults, loadConfig } from './config';
+import { closeORM, connectTemporal, openDatabase, startApi, startWorker } from './system';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const started = Date.now();
+  console.log(config.temporal.address ? `Connecting to Temporal at ${config.temporal.address}…` : 'Starting the embedded Temporal dev server…');
+  const temporal = await connectTemporal(config, { embeddedPort: Number(process.env.TEMPORAL_PORT ?? 7233) });
+  const orm = await openDatabase(config);
+  const worker = await startWorker(config, temporal, orm);
+  const api = await startApi(config, temporal, orm);
+
+  const lines = [
+    `OMS is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `  API          ${api.url}   (OpenAPI: ${api.url}/openapi.json, health: ${api.url}/health)`,
+    `  Temporal     ${temporal.address}   namespace ${temporal.namespace}`,
+    ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
+    `  Database     ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    ...describeDevDefaults(config),
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping…`);
+    await api.close().catch((err) => console.error('api close', err));
+    await worker.stop().catch((err) => console.error('worker stop', err));
+    await closeORM(orm).catch(() => undefined);
+    await temporal.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await worker.done;
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});
