@@ -1,0 +1,189 @@
+// `npm run record-histories`: runs real orders through the real stack (embedded dev server, worker, API on a
+// throw-away SQLite file) along every main path of the spec, and writes each workflow's event history to
+// test/histories/. The replay test replays them against the current workflow code, so a change that would
+// break orders in flight fails CI. Re-record only when a change is deliberately incompatible (and patched).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { orderWorkflowId } from '../contract/workflow';
+import type { OrderView } from '../contract/types';
+import { signCallback } from '../api/signature';
+import { loadConfig } from '../workers/config';
+import { closeORM, connectTemporal, openDatabase, startApi, startWorker } from '../workers/system';
+import { projectRoot } from '../workers/temporal-binaries';
+
+const outDir = join(projectRoot, 'test', 'histories');
+const dataDir = mkdtempSync(join(tmpdir(), 'oms-record-'));
+const config = loadConfig({
+  DATABASE_URL: `sqlite:${join(dataDir, 'oms.sqlite')}`,
+  TEMPORAL_UI_PORT: '0',
+  OMS_PAYMENT_TIMEOUT_CARD: '3s',
+  OMS_RETURN_WINDOW: '4s',
+});
+const operator = { authorization: `Bearer ${config.operatorKeys[0]!.key}` };
+const webstore = { authorization: `Bearer ${config.apiKeys.webstore}` };
+const trendyol = { authorization: `Bearer ${config.apiKeys.trendyol}` };
+
+async function main(): Promise<void> {
+  const temporal = await connectTemporal(config, { dataDir: null });
+  const orm = await openDatabase(config);
+  const worker = await startWorker(config, temporal, orm);
+  const api = await startApi(config, temporal, orm, 0);
+  const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as OrderView;
+    if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const callback = async (path: string, body: unknown) => {
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${api.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-oms-signature': signCallback(config.webhookSecret, raw) },
+      body: raw,
+    });
+    if (res.status !== 200) throw new Error(`${path} → ${res.status} ${await res.text()}`);
+  };
+  const until = async (id: string, headers: Record<string, string>, predicate: (o: OrderView) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const order = await call('GET', `/orders/${id}`, headers);
+      if (predicate(order)) return order;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`order ${id} never reached the expected state`);
+  };
+  let seq = 0;
+  const event = () => `rec-${Date.now()}-${++seq}`;
+  const order = (externalOrderId: string, method: string, headers = webstore, quantity = 1) =>
+    call('POST', '/orders', headers, {
+      externalOrderId,
+      customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com' },
+      shippingAddress: { line1: 'Bağdat Cd. 10', district: 'Kadıköy', city: 'İstanbul', postalCode: '34710', country: 'TR' },
+      lines: [
+        { sku: 'REC-1', quantity, unitPrice: '149.90' },
+        { sku: 'REC-2', quantity: 1, unitPrice: '10.05' },
+      ],
+      currency: 'TRY',
+      payment: { method },
+    });
+  const toLabel = async (id: string, headers: Record<string, string>, pay?: 'authorized' | 'captured') => {
+    if (pay) await callback('/callbacks/payments', { eventId: event(), orderId: id, type: pay, amount: '159.95', currency: 'TRY' });
+    await until(id, headers, (o) => o.status === 'picking');
+    await callback('/callbacks/warehouse', { eventId: event(), orderId: id, type: 'packed' });
+    return (await until(id, headers, (o) => Boolean(o.shipment?.trackingNumber))).shipment!;
+  };
+  const carrier = (carrierName: string, trackingNumber: string, status: string) =>
+    callback(`/callbacks/carriers/${carrierName}`, { eventId: event(), trackingNumber, status, at: new Date().toISOString() });
+
+  for (const sku of ['REC-1', 'REC-2']) {
+    await call('PUT', `/products/${sku}`, operator, { name: sku, price: '149.90', active: true });
+    await call('PUT', `/inventory/${sku}`, operator, { onHand: 50, location: 'main' });
+  }
+  const run = `${Date.now()}`;
+  const recorded: string[] = [];
+
+  // 1. card order, full lifecycle and a return of one unit
+  const a = await order(`R${run}-return`, 'card');
+  let ship = await toLabel(a.id, webstore, 'authorized');
+  await carrier(ship.carrier, ship.trackingNumber, 'picked_up');
+  await carrier(ship.carrier, ship.trackingNumber, 'delivered');
+  await until(a.id, webstore, (o) => o.status === 'delivered');
+  await call('POST', `/orders/${a.id}/returns`, webstore, { lines: [{ sku: 'REC-1', quantity: 1 }], reason: 'changed_mind' });
+  await callback('/callbacks/warehouse', {
+    eventId: event(),
+    orderId: a.id,
+    type: 'return_received',
+    lines: [{ sku: 'REC-1', quantity: 1, condition: 'sellable' }],
+  });
+  await until(a.id, webstore, (o) => o.status === 'return_completed');
+  recorded.push(a.id);
+
+  // 2. marketplace order: delivered, return window closes
+  const b = await order(`R${run}-window`, 'marketplace', trendyol);
+  ship = await toLabel(b.id, trendyol);
+  await carrier(ship.carrier, ship.trackingNumber, 'in_transit');
+  await carrier(ship.carrier, ship.trackingNumber, 'delivered');
+  await carrier(ship.carrier, ship.trackingNumber, 'in_transit'); // late, ignored
+  await until(b.id, trendyol, (o) => o.timeline.some((t) => t.type === 'return_window_closed'));
+  recorded.push(b.id);
+
+  // 3. cancel after the label: every compensation
+  const c = await order(`R${run}-cancel`, 'card');
+  await toLabel(c.id, webstore, 'captured');
+  await call('POST', `/orders/${c.id}/cancel`, webstore, { reason: 'customer_request' });
+  recorded.push(c.id);
+
+  // 4. out of stock
+  const d = await order(`R${run}-oos`, 'card', webstore, 999);
+  if (d.status !== 'canceled') throw new Error('expected out_of_stock');
+  recorded.push(d.id);
+
+  // 5. payment timeout
+  const e = await order(`R${run}-timeout`, 'card');
+  await until(e.id, webstore, (o) => o.status === 'canceled');
+  recorded.push(e.id);
+
+  // 6. damaged return, operator decides
+  const f = await order(`R${run}-damaged`, 'cash_on_delivery');
+  ship = await toLabel(f.id, webstore);
+  await carrier(ship.carrier, ship.trackingNumber, 'delivered');
+  await until(f.id, webstore, (o) => o.status === 'delivered');
+  await call('POST', `/orders/${f.id}/returns`, webstore, { lines: [{ sku: 'REC-2', quantity: 1 }], reason: 'broken' });
+  await callback('/callbacks/warehouse', {
+    eventId: event(),
+    orderId: f.id,
+    type: 'return_received',
+    lines: [{ sku: 'REC-2', quantity: 1, condition: 'damaged' }],
+  });
+  await until(f.id, webstore, (o) => o.attention?.step === 'refund_decision');
+  await call('POST', `/orders/${f.id}/refund-decision`, operator, { refundDamaged: false, reason: 'customer damage' });
+  await until(f.id, webstore, (o) => o.status === 'return_completed');
+  recorded.push(f.id);
+
+  // 7. a compensation that fails for good, skipped by an operator
+  worker.simulators.faults.set('erp.reverseSale', 'always', 'permanent');
+  const g = await order(`R${run}-stuck`, 'marketplace', trendyol);
+  await until(g.id, trendyol, (o) => o.status === 'picking');
+  await call('POST', `/orders/${g.id}/cancel`, trendyol, { reason: 'customer_request' });
+  await until(g.id, trendyol, (o) => o.attention?.step === 'compensate:post_erp_sale');
+  await call('POST', `/orders/${g.id}/skip`, operator, { reason: 'reversed by hand in the ERP' });
+  await until(g.id, trendyol, (o) => o.status === 'canceled');
+  worker.simulators.faults.clear();
+  recorded.push(g.id);
+
+  // 8. in flight: paid and waiting at the warehouse (a partial history, as a running order has)
+  const h = await order(`R${run}-inflight`, 'card');
+  await callback('/callbacks/payments', { eventId: event(), orderId: h.id, type: 'authorized', amount: '159.95', currency: 'TRY' });
+  await until(h.id, webstore, (o) => o.status === 'picking');
+  recorded.push(h.id);
+
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const names = ['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'];
+  for (const [i, id] of recorded.entries()) {
+    const history = await temporal.client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+    const file = join(outDir, `${String(i + 1).padStart(2, '0')}-${names[i]}.json`);
+    writeFileSync(file, historyToJSON(history));
+    console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+  }
+
+  await api.close();
+  await worker.stop();
+  await closeORM(orm);
+  await temporal.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
