@@ -284,7 +284,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   setHandler(orderQuery, view);
 
   setHandler(acceptanceUpdate, async ({ requestId }) => {
-    await condition(() => accepted);
+    // Also answers when acceptance itself is stuck (e.g. the database down past its retries) and waits for an
+    // operator, so the channel's request does not hang: the order then shows needsAttention.
+    await condition(() => accepted || (awaitingOperator && order.needsAttention));
     return { created: requestId === input.requestId, order: view() };
   });
 

@@ -147,13 +147,15 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       body: cancelOrderBodySchema,
       responses: {
         200: orderResponse('The canceled order'),
+        202: orderResponse('Cancel accepted, but a compensation failed and waits for an operator (`needsAttention`)'),
         404: { description: 'No such order' },
         409: { description: 'Already shipped, delivered or canceled' },
       },
     },
     async ({ res, params, body, principal }) => {
       assertVisible(principal, params.id);
-      res.json(await orders.cancel(params.id, { reason: body.reason, actor: principal.actor }));
+      const order = await orders.cancel(params.id, { reason: body.reason, actor: principal.actor });
+      res.status(order.status === 'canceled' ? 200 : 202).json(order);
     },
   );
 
