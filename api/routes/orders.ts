@@ -74,6 +74,13 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         channel = body.channel;
       }
       const orderId = orderIdFor(channel, body.externalOrderId);
+      // A known order answers from the read model: cheap for channel retries, and still right after Temporal's
+      // retention has removed a long-closed workflow (which would otherwise let a second one start).
+      const known = await store.getOrder(orderId);
+      if (known) {
+        res.json(known);
+        return;
+      }
       const input: OrderInput = {
         orderId,
         channel,
