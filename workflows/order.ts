@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -728,6 +729,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   }
 
   async function cancelAndCompensate(reason: string, actor: string): Promise<void> {
+    // A forward step that was stuck waiting for an operator is moot once the order is canceled: its flag must not
+    // keep the canceled order in the operators' needs-attention list. Patched: runs canceled before this change
+    // replay without the extra search-attribute upsert.
+    if (order.attention && patched('clear-attention-on-cancel')) {
+      clearAttention(`${order.attention.step}: abandoned, the order is being canceled`, actor);
+    }
     compensating = true;
     for (const compensation of [...compensations].reverse()) {
       const result = await step(`compensate:${compensation.name}`, compensation.run);

@@ -1,0 +1,264 @@
+// Signed callbacks from payment providers, the warehouse and carriers, through the real API into real order
+// workflows: repeats have no second effect, late carrier news never moves an order back, unknown orders are stored
+// and acknowledged without creating anything, and unsigned, wrongly signed or stale callbacks are refused.
+import { signCallback } from '../../api/signature';
+import type { OrderView } from '../../contract/types';
+import { CallbackLog } from '../../entities/read-model';
+import { DB_KINDS } from '../helpers/db';
+import {
+  authorize,
+  carrierEvent,
+  deliveredOrder,
+  eventually,
+  getOrder,
+  inventory,
+  KEYS,
+  packed,
+  placeOrder,
+  seedSku,
+  startSystem,
+  unique,
+  waitForStatus,
+  type TestSystem,
+} from '../helpers/system';
+
+/** What the callback log holds for one sender event. */
+async function storedCallbacks(sys: TestSystem, source: string, eventId: string) {
+  return sys.db.orm.em.fork().find(CallbackLog, { source, eventId }, { disableIdentityMap: true });
+}
+
+async function labelledOrder(sys: TestSystem, sku: string): Promise<OrderView> {
+  const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+  await authorize(sys, order);
+  await waitForStatus(sys, order.id, 'picking');
+  await packed(sys, order.id);
+  return eventually(async () => {
+    const o = await getOrder(sys, order.id);
+    expect(o.shipment?.trackingNumber).toBeDefined();
+    return o;
+  });
+}
+
+describe.each(DB_KINDS)('callbacks on %s', (kind) => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await startSystem(kind);
+  });
+  afterAll(async () => {
+    await sys?.shutdown();
+  });
+
+  test('a repeated payment event id has no second effect, whatever it now says', async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    const eventId = unique('pay');
+    await authorize(sys, order, eventId);
+    await authorize(sys, order, eventId);
+    // The same event id again, now claiming failure: still the first event, so ignored.
+    const replay = await sys.signed('/callbacks/payments', { eventId, orderId: order.id, type: 'failed' });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual({ accepted: true });
+
+    const picking = await waitForStatus(sys, order.id, 'picking');
+    expect(picking.paymentStatus).toBe('authorized');
+    expect(picking.timeline.filter((e) => e.type === 'payment_event')).toHaveLength(1);
+    expect(await storedCallbacks(sys, 'payment', eventId)).toHaveLength(1);
+  });
+
+  test('a repeated warehouse packed event creates one shipment', async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    await authorize(sys, order);
+    await waitForStatus(sys, order.id, 'picking');
+    const eventId = unique('wh');
+    await Promise.all([packed(sys, order.id, eventId), packed(sys, order.id, eventId), packed(sys, order.id, eventId)]);
+    const labelled = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.shipment?.trackingNumber).toBeDefined();
+      return o;
+    });
+    await packed(sys, order.id, eventId);
+    expect(labelled.timeline.filter((e) => e.type === 'warehouse_event')).toHaveLength(1);
+    const created = sys.simulators.log.find({ orderId: order.id, op: 'carrier.createShipment' });
+    expect(created.map((e) => e.outcome)).toEqual(['done']);
+  });
+
+  test('a repeated carrier event id is applied once; a late in_transit after delivered is recorded only', async () => {
+    const sku = await seedSku(sys, 3);
+    const order = await labelledOrder(sys, sku);
+    const pickup = unique('cr');
+    await carrierEvent(sys, order, 'picked_up', pickup);
+    await carrierEvent(sys, order, 'picked_up', pickup);
+    const shipped = await waitForStatus(sys, order.id, 'shipped', (o) => expect(o.paymentStatus).toBe('captured'));
+    expect(shipped.shipment?.events.map((e) => e.eventId)).toEqual([pickup]);
+    expect(sys.simulators.log.effects({ orderId: order.id, op: 'payment.capture' })).toHaveLength(1);
+    await eventually(async () => expect(await inventory(sys, sku)).toMatchObject({ onHand: 2, reserved: 0 }));
+
+    await carrierEvent(sys, order, 'delivered');
+    await waitForStatus(sys, order.id, 'delivered');
+    const late = unique('cr');
+    await carrierEvent(sys, order, 'in_transit', late);
+    const after = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.shipment?.events.map((e) => e.eventId)).toContain(late);
+      return o;
+    });
+    expect(after.status).toBe('delivered');
+    expect(after.timeline.at(-1)).toMatchObject({
+      type: 'ignored_event',
+      detail: 'carrier in_transit while delivered',
+    });
+    // Still delivered, still returnable: nothing moved backwards, stock committed once.
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  test('callbacks for an unknown order or tracking number are stored unmatched and create nothing', async () => {
+    const orderId = `webstore:${unique('GHOST')}`;
+    const payEvent = unique('pay');
+    const pay = await sys.signed('/callbacks/payments', {
+      eventId: payEvent,
+      orderId,
+      type: 'authorized',
+      amount: '10.00',
+      currency: 'TRY',
+    });
+    expect(pay.status).toBe(200);
+    expect(pay.body).toEqual({ accepted: true });
+
+    const whEvent = unique('wh');
+    const wh = await sys.signed('/callbacks/warehouse', { eventId: whEvent, orderId, type: 'packed' });
+    expect(wh.status).toBe(200);
+
+    const crEvent = unique('cr');
+    const carrier = await sys.signed('/callbacks/carriers/aras', {
+      eventId: crEvent,
+      trackingNumber: 'ARS000000000000',
+      status: 'delivered',
+      at: new Date().toISOString(),
+    });
+    expect(carrier.status).toBe(200);
+
+    for (const [source, eventId, expectedOrder] of [
+      ['payment', payEvent, orderId],
+      ['warehouse', whEvent, orderId],
+      ['carrier', crEvent, null],
+    ] as const) {
+      const rows = await storedCallbacks(sys, source, eventId);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ matched: false, orderId: expectedOrder });
+    }
+    expect((await sys.call('GET', `/orders/${orderId}`)).status).toBe(404);
+    const workflow = sys.temporal.client.workflow.getHandle(`order:${orderId}`).describe();
+    await expect(workflow).rejects.toThrow(/not found/i);
+  });
+
+  test('unsigned, wrongly signed and stale callbacks are refused with 401 and have no effect', async () => {
+    const sku = await seedSku(sys, 1);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    const event = (eventId: string) => ({
+      eventId,
+      orderId: order.id,
+      type: 'authorized',
+      amount: order.totals.total,
+      currency: 'TRY',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const attempts = [
+      { name: 'missing header', options: { unsigned: true } },
+      { name: 'wrong secret', options: { secret: 'not-the-webhook-secret' } },
+      { name: 'stale timestamp', options: { t: now - 301 } },
+      { name: 'timestamp from the future', options: { t: now + 301 } },
+    ];
+    for (const { name, options } of attempts) {
+      const eventId = unique('forged');
+      const res = await sys.signed<{ error: { code: string } }>('/callbacks/payments', event(eventId), options);
+      expect({ name, status: res.status, code: res.body.error.code }).toEqual({
+        name,
+        status: 401,
+        code: 'invalid_signature',
+      });
+      expect(await storedCallbacks(sys, 'payment', eventId)).toHaveLength(0);
+    }
+    // A valid signature over a different body does not carry over to a tampered one.
+    const eventId = unique('tampered');
+    const raw = JSON.stringify(event(eventId));
+    const tampered = await fetch(`${sys.baseUrl}/callbacks/payments`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-oms-signature': signCallback(sys.config.webhookSecret, raw),
+      },
+      body: raw.replace(order.totals.total, '0.01'),
+    });
+    expect(tampered.status).toBe(401);
+
+    const still = await getOrder(sys, order.id);
+    expect(still).toMatchObject({ status: 'new', paymentStatus: 'pending' });
+    expect(still.timeline.filter((e) => e.type === 'payment_event')).toEqual([]);
+  });
+
+  test('a failed payment cancels the order and releases its stock', async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await placeOrder(sys, [{ sku, quantity: 2 }]);
+    expect(await inventory(sys, sku)).toMatchObject({ available: 0 });
+    const res = await sys.signed('/callbacks/payments', { eventId: unique('pay'), orderId: order.id, type: 'failed' });
+    expect(res.status).toBe(200);
+    const canceled = await waitForStatus(sys, order.id, 'canceled');
+    expect(canceled).toMatchObject({ cancelReason: 'payment_failed', paymentStatus: 'failed' });
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
+  });
+
+  test('a return received twice under one event id is settled once', async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await deliveredOrder(sys, [{ sku, quantity: 1, unitPrice: '80.00' }]);
+    const requested = await sys.call('POST', `/orders/${order.id}/returns`, {
+      key: KEYS.webstore,
+      body: { lines: [{ sku, quantity: 1 }], reason: 'changed_mind' },
+    });
+    expect(requested.status).toBe(202);
+    const received = {
+      eventId: unique('wh'),
+      orderId: order.id,
+      type: 'return_received',
+      lines: [{ sku, quantity: 1, condition: 'sellable' }],
+    };
+    await sys.signed('/callbacks/warehouse', received);
+    await sys.signed('/callbacks/warehouse', received);
+    const done = await waitForStatus(sys, order.id, 'return_completed');
+    expect(done.totals.refunded).toBe('80.00');
+    expect(sys.simulators.log.effects({ orderId: order.id, op: 'payment.refund' })).toHaveLength(1);
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+});
+
+describe.each(DB_KINDS)('payment timeout on %s (card timeout configured to 2 s)', (kind) => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await startSystem(kind, { OMS_PAYMENT_TIMEOUT_CARD: '2s' });
+  });
+  afterAll(async () => {
+    await sys?.shutdown();
+  });
+
+  test('an unpaid card order is canceled with payment_timeout and its stock released', async () => {
+    const sku = await seedSku(sys, 3);
+    const order = await placeOrder(sys, [{ sku, quantity: 3 }]);
+    expect(order.status).toBe('new');
+    expect(await inventory(sys, sku)).toMatchObject({ reserved: 3, available: 0 });
+
+    const canceled = await waitForStatus(sys, order.id, 'canceled');
+    expect(canceled.cancelReason).toBe('payment_timeout');
+    expect(canceled.timeline.find((e) => e.type === 'cancel_decided')?.detail).toBe('no payment within 2s');
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+
+    // A payment arriving after the timeout changes nothing: the workflow has ended, the event is kept unmatched.
+    const handle = sys.temporal.client.workflow.getHandle(`order:${order.id}`);
+    await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+    const eventId = unique('pay');
+    await authorize(sys, order, eventId);
+    expect(await storedCallbacks(sys, 'payment', eventId)).toEqual([expect.objectContaining({ matched: false })]);
+    expect((await getOrder(sys, order.id)).status).toBe('canceled');
+  });
+});

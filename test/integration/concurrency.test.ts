@@ -1,0 +1,90 @@
+// Races through the real API: many channels' orders fighting for the last units of one SKU never oversell, and a
+// channel that posts the same order many times at once gets one order, one workflow and one reservation.
+import type { OrderPage } from '../../contract/store';
+import type { OrderView } from '../../contract/types';
+import { orderWorkflowId } from '../../contract/workflow';
+import { Reservation } from '../../entities/catalog';
+import { DB_KINDS } from '../helpers/db';
+import {
+  eventually,
+  inventory,
+  KEYS,
+  orderBody,
+  seedSku,
+  startSystem,
+  unique,
+  type TestSystem,
+} from '../helpers/system';
+
+const RACERS = 50;
+const UNITS = 5;
+
+describe.each(DB_KINDS)('concurrent orders on %s', (kind) => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await startSystem(kind);
+  });
+  afterAll(async () => {
+    await sys?.shutdown();
+  });
+
+  test(`${RACERS} orders racing for ${UNITS} units: exactly ${UNITS} win, the rest are out of stock`, async () => {
+    const sku = await seedSku(sys, UNITS);
+    // Two channels, so the race is across channels as well as within one.
+    const results = await Promise.all(
+      Array.from({ length: RACERS }, (_, i) =>
+        sys.call<OrderView>('POST', '/orders', {
+          key: i % 2 === 0 ? KEYS.webstore : KEYS.trendyol,
+          body: orderBody(unique('RACE'), [{ sku, quantity: 1 }]),
+        }),
+      ),
+    );
+
+    expect(results.map((r) => r.status)).toEqual(Array(RACERS).fill(201));
+    const winners = results.filter((r) => r.body.status === 'new');
+    const losers = results.filter((r) => r.body.status !== 'new');
+    expect(winners).toHaveLength(UNITS);
+    expect(losers).toHaveLength(RACERS - UNITS);
+    for (const loser of losers) expect(loser.body).toMatchObject({ status: 'canceled', cancelReason: 'out_of_stock' });
+
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: UNITS, reserved: UNITS, available: 0 });
+    const ledger = await sys.db.orm.em.fork().find(Reservation, { sku }, { disableIdentityMap: true });
+    expect(ledger.filter((r) => r.state === 'reserved').map((r) => r.orderId).sort()).toEqual(
+      winners.map((w) => w.body.id).sort(),
+    );
+
+    // The read model agrees with the answers.
+    const page = await sys.call<OrderPage>('GET', '/orders?status=new&limit=100');
+    const listedWinners = page.body.items.filter((o) => o.lines[0]?.sku === sku).map((o) => o.id);
+    expect(listedWinners.sort()).toEqual(winners.map((w) => w.body.id).sort());
+  });
+
+  test('the same order posted 10 times at once: one 201, nine 200, one workflow, one reservation', async () => {
+    const sku = await seedSku(sys, 10);
+    const body = orderBody(unique('DUP'), [{ sku, quantity: 3 }]);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body })),
+    );
+
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const ids = new Set(results.map((r) => r.body.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(results.every((r) => r.body.status === 'new')).toBe(true);
+
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
+    const ledger = await sys.db.orm.em.fork().find(Reservation, { sku }, { disableIdentityMap: true });
+    expect(ledger.map((r) => ({ orderId: r.orderId, quantity: r.quantity, state: r.state }))).toEqual([
+      { orderId: id, quantity: 3, state: 'reserved' },
+    ]);
+
+    // One workflow run ever started for the order (visibility may lag the start by a moment).
+    await eventually(async () => {
+      const runs: string[] = [];
+      const query = `WorkflowId = '${orderWorkflowId(id!)}'`;
+      for await (const run of sys.temporal.client.workflow.list({ query })) runs.push(run.runId);
+      expect(runs).toHaveLength(1);
+    });
+  });
+});
