@@ -63,13 +63,18 @@ const accept = async (handle: WorkflowHandle, requestId = 'req-x') =>
   (await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId }] })).order;
 const operator = { actor: 'op@example.com' };
 
+/** From payment on: the warehouse packs and the carrier label is created. */
+async function packAndLabel(handle: WorkflowHandle): Promise<OrderView> {
+  await waitForOrder(handle, (o) => o.status === 'picking');
+  await packed(handle);
+  return waitForOrder(handle, (o) => o.shipments.length === 1);
+}
+
 /** Drives an order to `delivered`. */
 async function deliver(handle: WorkflowHandle): Promise<OrderView> {
   await accept(handle);
   await pay(handle, 'authorized');
-  await waitForOrder(handle, (o) => o.status === 'picking');
-  await packed(handle);
-  await waitForOrder(handle, (o) => o.shipments.length === 1);
+  await packAndLabel(handle);
   await carrier(handle, 'picked_up');
   await waitForOrder(handle, (o) => o.status === 'shipped' && o.paymentStatus === 'captured');
   await carrier(handle, 'delivered');
@@ -238,9 +243,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
       await accept(handle);
-      await waitForOrder(handle, (o) => o.status === 'picking');
-      await packed(handle);
-      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await packAndLabel(handle);
       await carrier(handle, 'in_transit');
       await waitForOrder(handle, (o) => o.status === 'shipped');
       await env.sleep('8d');
@@ -286,9 +289,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
-      await waitForOrder(handle, (o) => o.status === 'picking');
-      await packed(handle);
-      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await packAndLabel(handle);
       await carrier(handle, 'delivered');
       await waitForOrder(handle, (o) => o.status === 'delivered');
       await handle.executeUpdate(requestReturnUpdate, {
@@ -321,9 +322,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
       await accept(handle);
-      await waitForOrder(handle, (o) => o.status === 'picking');
-      await packed(handle);
-      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await packAndLabel(handle);
       await carrier(handle, 'picked_up');
       await carrier(handle, 'returned_to_sender');
       const pending = await waitForOrder(handle, (o) => o.status === 'return_pending');
@@ -347,9 +346,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
-      await waitForOrder(handle, (o) => o.status === 'picking');
-      await packed(handle);
-      await waitForOrder(handle, (o) => o.shipments.length === 1);
+      await packAndLabel(handle);
       await carrier(handle, 'delivered');
       await waitForOrder(handle, (o) => o.status === 'delivered');
       await env.sleep('14d');
@@ -398,9 +395,7 @@ describe('order workflow', () => {
       await run(fake, orderInput(), async (handle) => {
         await accept(handle);
         await pay(handle, 'captured');
-        await waitForOrder(handle, (o) => o.status === 'picking');
-        await packed(handle);
-        await waitForOrder(handle, (o) => o.shipments.length === 1);
+        await packAndLabel(handle);
         const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
         expect(order.paymentStatus).toBe('refunded');
         expect(order.totals.refunded).toBe(order.totals.total);
@@ -421,9 +416,7 @@ describe('order workflow', () => {
       const fake = fakeActivities();
       await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
         await accept(handle);
-        await waitForOrder(handle, (o) => o.status === 'picking');
-        await packed(handle);
-        await waitForOrder(handle, (o) => o.shipments.length === 1);
+        await packAndLabel(handle);
         await carrier(handle, 'picked_up');
         await waitForOrder(handle, (o) => o.status === 'shipped');
         await expectConflict(
