@@ -1,0 +1,959 @@
+// `npm run bench`: the whole OMS in this process (embedded Temporal dev server on a free port without UI, a fresh
+// SQLite file in a temp dir, the worker and the API as `npm start` wires them), driven over real HTTP with signed
+// callbacks exactly as channels, the payment provider, the warehouse and a carrier would.
+//
+//   phase a  latency:    POST /orders open-loop at BENCH_RATE/s for BENCH_LATENCY_SECONDS (sent on schedule, never
+//                        after the previous answer), p50/p99/max measured from each request's scheduled send time.
+//   phase b  throughput: BENCH_ORDERS full lifecycles (create, pay, packed, label, picked_up, delivered) with
+//                        BENCH_CONCURRENCY in flight; lifecycles/s from the first POST to the last `delivered`.
+//
+// Options, as flags after `npm run bench --` or as environment variables:
+//   --orders / BENCH_ORDERS (200)                 --rate / BENCH_RATE (20 POST /orders per second)
+//   --latency-seconds / BENCH_LATENCY_SECONDS (10) --concurrency / BENCH_CONCURRENCY (32 lifecycles in flight)
+//   --latency-payment / BENCH_LATENCY_PAYMENT (mixed | card | marketplace)
+//   --poll-ms / BENCH_POLL_MS (25)                --warmup / BENCH_WARMUP (10 unmeasured lifecycles)
+//   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
+//   --timeout-seconds / BENCH_TIMEOUT_SECONDS (300)
+//   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
+// Everything is bounded: 15 s per request, 120 s per lifecycle, BENCH_TIMEOUT_SECONDS for the run (then the remaining
+// requests are aborted and the partial result printed), and a hard exit 60 s after that whatever still hangs.
+// Output: a table on stdout, then one JSON line with every figure; the exit code is 1 when any order failed.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { signCallback } from '../api/signature';
+import { orderWorkflowId } from '../contract/workflow';
+import type { OrderView, PaymentMethod } from '../contract/types';
+import { DEV_API_KEYS, DEV_OPERATOR_KEY, DEV_WEBHOOK_SECRET, loadConfig } from '../workers/config';
+import {
+  closeORM,
+  connectTemporal,
+  openDatabase,
+  startApi,
+  startWorker,
+  type RunningWorker,
+  type TemporalHandle,
+} from '../workers/system';
+import type { OmsORM } from '../entities/orm';
+import type { RunningApi } from '../api';
+
+// ---------------------------------------------------------------- options
+
+interface BenchOptions {
+  orders: number;
+  rate: number;
+  latencySeconds: number;
+  concurrency: number;
+  pollMs: number;
+  timeoutSeconds: number;
+  profileSample: number;
+  warmup: number;
+  /** Payment method of phase a's orders: card ones stop at `new`, marketplace ones run on to `picking`. */
+  latencyPayment: 'mixed' | 'card' | 'marketplace';
+  databaseUrl: string | undefined;
+}
+
+function readOptions(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string' },
+      rate: { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      concurrency: { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'timeout-seconds': { type: 'string' },
+      'profile-sample': { type: 'string' },
+      warmup: { type: 'string' },
+      'latency-payment': { type: 'string' },
+      database: { type: 'string' },
+    },
+    strict: true,
+  });
+  const env = process.env;
+  const num = (name: string, flag: string | undefined, envValue: string | undefined, fallback: number, min: number) => {
+    const raw = flag ?? envValue;
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) throw new Error(`${name}: must be a number >= ${min}, got "${raw}"`);
+    return value;
+  };
+  return {
+    orders: Math.floor(num('--orders / BENCH_ORDERS', values.orders, env.BENCH_ORDERS, 200, 1)),
+    rate: num('--rate / BENCH_RATE', values.rate, env.BENCH_RATE, 20, 0.1),
+    latencySeconds: num(
+      '--latency-seconds / BENCH_LATENCY_SECONDS',
+      values['latency-seconds'],
+      env.BENCH_LATENCY_SECONDS,
+      10,
+      0,
+    ),
+    concurrency: Math.floor(num('--concurrency / BENCH_CONCURRENCY', values.concurrency, env.BENCH_CONCURRENCY, 32, 1)),
+    pollMs: num('--poll-ms / BENCH_POLL_MS', values['poll-ms'], env.BENCH_POLL_MS, 25, 1),
+    timeoutSeconds: num(
+      '--timeout-seconds / BENCH_TIMEOUT_SECONDS',
+      values['timeout-seconds'],
+      env.BENCH_TIMEOUT_SECONDS,
+      300,
+      10,
+    ),
+    profileSample: Math.floor(
+      num('--profile-sample / BENCH_PROFILE_SAMPLE', values['profile-sample'], env.BENCH_PROFILE_SAMPLE, 20, 0),
+    ),
+    warmup: Math.floor(num('--warmup / BENCH_WARMUP', values.warmup, env.BENCH_WARMUP, 10, 0)),
+    latencyPayment: paymentMix(values['latency-payment'] ?? env.BENCH_LATENCY_PAYMENT),
+    databaseUrl: values.database ?? (env.BENCH_DATABASE_URL?.trim() || undefined),
+  };
+}
+
+function paymentMix(raw: string | undefined): BenchOptions['latencyPayment'] {
+  const value = raw?.trim() || 'mixed';
+  if (value !== 'mixed' && value !== 'card' && value !== 'marketplace') {
+    throw new Error(`--latency-payment / BENCH_LATENCY_PAYMENT: must be mixed, card or marketplace, got "${value}"`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------- small helpers
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const LIFECYCLE_TIMEOUT_MS = 120_000;
+const SKUS = ['BENCH-1', 'BENCH-2', 'BENCH-3', 'BENCH-4', 'BENCH-5'];
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of an ascending list. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+function summarize(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    count: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+    mean: round(sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length)),
+  };
+}
+
+/** Thrown for any answer the bench did not expect; the lifecycle counts as failed with this message. */
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+/** Counts every HTTP request by kind so the report shows what one lifecycle costs the API. */
+const requestCounts: Record<string, number> = {};
+const statusCounts: Record<string, number> = {};
+
+class Http {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly deadline: AbortSignal,
+  ) {}
+
+  async request<T>(
+    kind: string,
+    method: string,
+    path: string,
+    options: { key?: string; body?: unknown; signed?: boolean } = {},
+  ): Promise<{ status: number; body: T }> {
+    requestCounts[kind] = (requestCounts[kind] ?? 0) + 1;
+    const raw = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = {};
+    if (raw !== undefined) headers['content-type'] = 'application/json';
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.signed) headers['x-oms-signature'] = signCallback(DEV_WEBHOOK_SECRET, raw ?? '');
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body: raw,
+      signal: AbortSignal.any([this.deadline, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    });
+    statusCounts[res.status] = (statusCounts[res.status] ?? 0) + 1;
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { status: res.status, body: body as T };
+  }
+
+  async expect<T>(
+    kind: string,
+    method: string,
+    path: string,
+    statuses: number[],
+    options: { key?: string; body?: unknown; signed?: boolean } = {},
+  ): Promise<T> {
+    const { status, body } = await this.request<T>(kind, method, path, options);
+    if (!statuses.includes(status)) {
+      throw new BenchError(`${method} ${path}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    return body;
+  }
+}
+
+/** Peak RSS of this process (sampled every 100 ms) and of the Temporal dev server child. */
+class MemorySampler {
+  peakRss = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor() {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 100);
+    this.timer.unref();
+  }
+  sample(): void {
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+}
+
+/** Child processes of this one (the Temporal dev server) with their peak RSS and CPU time, from /proc. */
+function childProcesses(): { pid: number; name: string; peakRssMb: number; cpuSeconds: number }[] {
+  const out: { pid: number; name: string; peakRssMb: number; cpuSeconds: number }[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  const ticks = 100; // USER_HZ on Linux
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue; // fields[1] is ppid
+      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / ticks; // utime + stime
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+      out.push({ pid: Number(pid), name, peakRssMb: hwm ? Math.round(Number(hwm[1]) / 1024) : 0, cpuSeconds });
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds per thread of this process, grouped by thread name: the main thread (API, activities, SQLite, the
+ * bench's own HTTP client), the workflow thread(s), the SDK core's Rust runtime, V8's GC and libuv's pool.
+ */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      let name = stat.slice(stat.indexOf('(') + 1, close).trim();
+      if (Number(tid) === process.pid) name = 'main';
+      const fields = stat.slice(close + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // thread ended
+    }
+  }
+  return out;
+}
+
+/** Busy and total jiffies of the whole machine (all cores), to see how much of the 2 cores the run had. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const values = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = values.reduce((s, v) => s + v, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0); // idle + iowait
+    return { busy: (total - idle) / 100, total: total / 100 };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** CPU seconds of this process and its children (the Temporal dev server) so far. */
+function ownCpuSeconds(): number {
+  const self = process.cpuUsage();
+  return (self.user + self.system) / 1e6 + childProcesses().reduce((s, c) => s + c.cpuSeconds, 0);
+}
+
+/**
+ * Cores used by processes outside this bench during a phase: anything well above 0 means the machine was shared
+ * (e.g. a test suite running beside it) and the figures are pessimistic.
+ */
+function othersCores(
+  machineFrom: { busy: number },
+  machineTo: { busy: number },
+  ownFrom: number,
+  ownTo: number,
+  ms: number,
+): number {
+  const others = machineTo.busy - machineFrom.busy - (ownTo - ownFrom);
+  return Math.max(0, Math.round((others / (ms / 1000)) * 100) / 100);
+}
+
+const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * Event-loop delay of the main thread (API, activities, SQLite, the SDK's bridge) as p50/p99/max in ms: how late a
+ * timer fires, i.e. how long any callback there waits for the thread (the histogram's own sampling interval removed).
+ */
+function loopDelay(h: IntervalHistogram) {
+  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 10) / 10);
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+}
+
+function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(after)) {
+    const delta = value - (before[name] ?? 0);
+    if (delta >= 0.05) out[name] = Math.round(delta * 100) / 100;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([, a], [, b]) => b - a));
+}
+
+// ---------------------------------------------------------------- the order traffic
+
+interface OrderPlan {
+  externalOrderId: string;
+  channel: 'webstore' | 'trendyol';
+  method: PaymentMethod;
+  sku: string;
+}
+
+let orderSeq = 0;
+function planOrder(prefix: string, mix: BenchOptions['latencyPayment'] = 'mixed'): OrderPlan {
+  orderSeq += 1;
+  // Mixed: half card (webstore, needs a signed payment callback), half marketplace (trendyol, arrives paid).
+  const card = mix === 'mixed' ? orderSeq % 2 === 0 : mix === 'card';
+  return {
+    externalOrderId: `${prefix}-${orderSeq}`,
+    channel: card ? 'webstore' : 'trendyol',
+    method: card ? 'card' : 'marketplace',
+    sku: SKUS[orderSeq % SKUS.length]!,
+  };
+}
+
+function orderBody(plan: OrderPlan) {
+  return {
+    externalOrderId: plan.externalOrderId,
+    customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com', phone: '+905551112233' },
+    shippingAddress: {
+      line1: 'Bağdat Cd. 10',
+      district: 'Kadıköy',
+      city: 'İstanbul',
+      postalCode: '34710',
+      country: 'TR',
+    },
+    lines: [{ sku: plan.sku, quantity: 1, unitPrice: '149.90' }],
+    currency: 'TRY',
+    payment: { method: plan.method },
+  };
+}
+
+const keyOf = (plan: OrderPlan) => DEV_API_KEYS[plan.channel]!;
+const orderPath = (id: string) => `/orders/${encodeURIComponent(id)}`;
+
+async function createOrder(http: Http, plan: OrderPlan): Promise<OrderView> {
+  return http.expect<OrderView>('POST /orders', 'POST', '/orders', [201], { key: keyOf(plan), body: orderBody(plan) });
+}
+
+/** Polls GET /orders/{id} until `ready` holds; the API serves the read model (or the live workflow before its first write). */
+async function pollOrder(
+  http: Http,
+  plan: OrderPlan,
+  id: string,
+  what: string,
+  ready: (o: OrderView) => boolean,
+  pollMs: number,
+  until: number,
+): Promise<OrderView> {
+  for (;;) {
+    const order = await http.expect<OrderView>('GET /orders/{id}', 'GET', orderPath(id), [200], { key: keyOf(plan) });
+    if (ready(order)) return order;
+    if (order.status === 'canceled' || order.needsAttention) {
+      throw new BenchError(
+        `${id} waiting for ${what}: ${order.status} ${JSON.stringify(order.attention ?? order.cancelReason ?? '')}`,
+      );
+    }
+    if (Date.now() > until) throw new BenchError(`${id}: timed out waiting for ${what} (last status ${order.status})`);
+    await sleep(pollMs);
+  }
+}
+
+interface LifecycleTimes {
+  id: string;
+  totalMs: number;
+  createMs: number;
+  toPickingMs: number;
+  toTrackingMs: number;
+  toDeliveredMs: number;
+}
+
+/** One order from POST to `delivered` in the read model, exactly as a channel, a PSP, the warehouse and a carrier would drive it. */
+async function runLifecycle(http: Http, plan: OrderPlan, pollMs: number): Promise<LifecycleTimes> {
+  const started = performance.now();
+  const until = Date.now() + LIFECYCLE_TIMEOUT_MS;
+  const created = await createOrder(http, plan);
+  const id = created.id;
+  const afterCreate = performance.now();
+  if (plan.method === 'card') {
+    if (created.status !== 'new') throw new BenchError(`${id}: created as ${created.status}, expected new`);
+    await http.expect('POST /callbacks/payments', 'POST', '/callbacks/payments', [200], {
+      signed: true,
+      body: { eventId: `pay-${id}`, orderId: id, type: 'captured', amount: created.totals.total, currency: 'TRY' },
+    });
+  } else if (created.status !== 'confirmed') {
+    throw new BenchError(`${id}: created as ${created.status}, expected confirmed`);
+  }
+  // The warehouse packs only once its picking task exists: a `packed` before `picking` is ignored by the workflow.
+  await pollOrder(http, plan, id, 'picking', (o) => o.status === 'picking', pollMs, until);
+  const afterPicking = performance.now();
+  await http.expect('POST /callbacks/warehouse', 'POST', '/callbacks/warehouse', [200], {
+    signed: true,
+    body: { eventId: `packed-${id}`, orderId: id, type: 'packed' },
+  });
+  const labelled = await pollOrder(
+    http,
+    plan,
+    id,
+    'tracking number',
+    (o) => !!o.shipment?.trackingNumber,
+    pollMs,
+    until,
+  );
+  const afterTracking = performance.now();
+  const { carrier, trackingNumber } = labelled.shipment!;
+  for (const status of ['picked_up', 'delivered'] as const) {
+    await http.expect(`POST /callbacks/carriers`, 'POST', `/callbacks/carriers/${carrier}`, [200], {
+      signed: true,
+      body: { eventId: `${status}-${id}`, trackingNumber, status, at: new Date().toISOString() },
+    });
+  }
+  await pollOrder(http, plan, id, 'delivered', (o) => o.status === 'delivered', pollMs, until);
+  const done = performance.now();
+  return {
+    id,
+    totalMs: done - started,
+    createMs: afterCreate - started,
+    toPickingMs: afterPicking - afterCreate,
+    toTrackingMs: afterTracking - afterPicking,
+    toDeliveredMs: done - afterTracking,
+  };
+}
+
+/** Runs `count` tasks with at most `limit` in flight; failures are collected, never thrown. */
+async function pool<T>(count: number, limit: number, task: (i: number) => Promise<T>) {
+  const results: T[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      try {
+        results.push(await task(i));
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return { results, failures };
+}
+
+// ---------------------------------------------------------------- profiling from workflow histories
+
+interface HistoryProfile {
+  sampled: number;
+  eventsPerOrder: number;
+  workflowTasksPerOrder: number;
+  activitiesPerOrder: Record<string, number>;
+  activityScheduleToStartMs: ReturnType<typeof summarize>;
+  activityRunMs: Record<string, ReturnType<typeof summarize>>;
+  workflowTaskScheduleToStartMs: ReturnType<typeof summarize>;
+  workflowTaskRunMs: ReturnType<typeof summarize>;
+}
+
+const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+  t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN;
+
+/**
+ * Reads the histories of a sample of finished lifecycles: how many activities and workflow tasks one order costs,
+ * how long tasks wait in the queue (schedule-to-start: worker slots or the event loop are the bottleneck) and how long
+ * they run (the activity itself, e.g. a SQLite write).
+ */
+async function profileHistories(temporal: TemporalHandle, ids: string[]): Promise<HistoryProfile | null> {
+  if (ids.length === 0) return null;
+  const activityCounts: Record<string, number> = {};
+  const activityRun: Record<string, number[]> = {};
+  const activityWait: number[] = [];
+  const wftWait: number[] = [];
+  const wftRun: number[] = [];
+  let events = 0;
+  let wfts = 0;
+  for (const id of ids) {
+    const history = await temporal.client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+    const byId = new Map<number, { type?: string; at: number; scheduledAt?: number; startedAt?: number }>();
+    let delivered = false;
+    for (const event of history.events ?? []) {
+      if (delivered) break;
+      events += 1;
+      const eventId = Number(event.eventId);
+      const at = millis(event.eventTime);
+      if (event.activityTaskScheduledEventAttributes) {
+        const type = event.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
+        byId.set(eventId, { type, at });
+        activityCounts[type] = (activityCounts[type] ?? 0) + 1;
+      } else if (event.activityTaskStartedEventAttributes) {
+        const scheduled = byId.get(Number(event.activityTaskStartedEventAttributes.scheduledEventId));
+        if (scheduled) activityWait.push(at - scheduled.at);
+        if (scheduled) scheduled.startedAt = at;
+      } else if (event.activityTaskCompletedEventAttributes) {
+        const scheduled = byId.get(Number(event.activityTaskCompletedEventAttributes.scheduledEventId));
+        if (scheduled?.type && scheduled.startedAt !== undefined) {
+          (activityRun[scheduled.type] ??= []).push(at - scheduled.startedAt);
+        }
+      } else if (event.workflowTaskScheduledEventAttributes) {
+        byId.set(eventId, { at });
+        wfts += 1;
+      } else if (event.workflowTaskStartedEventAttributes) {
+        const scheduled = byId.get(Number(event.workflowTaskStartedEventAttributes.scheduledEventId));
+        if (scheduled) {
+          wftWait.push(at - scheduled.at);
+          byId.set(eventId, { at });
+        }
+      } else if (event.workflowTaskCompletedEventAttributes) {
+        const started = byId.get(Number(event.workflowTaskCompletedEventAttributes.startedEventId));
+        if (started) wftRun.push(at - started.at);
+      } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
+        // status `delivered` is where the measured lifecycle ends; the workflow then waits for the return window
+        const fields = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
+        const status = fields?.OrderStatus?.data ? Buffer.from(fields.OrderStatus.data).toString('utf8') : '';
+        if (status.includes('delivered')) delivered = true;
+      }
+    }
+  }
+  const per = (n: number) => Math.round((n / ids.length) * 10) / 10;
+  return {
+    sampled: ids.length,
+    eventsPerOrder: per(events),
+    workflowTasksPerOrder: per(wfts),
+    activitiesPerOrder: Object.fromEntries(
+      Object.entries(activityCounts)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => [k, per(v)]),
+    ),
+    activityScheduleToStartMs: summarize(activityWait),
+    activityRunMs: Object.fromEntries(Object.entries(activityRun).map(([k, v]) => [k, summarize(v)])),
+    workflowTaskScheduleToStartMs: summarize(wftWait),
+    workflowTaskRunMs: summarize(wftRun),
+  };
+}
+
+interface AcceptanceProfile {
+  sampled: number;
+  /** Workflow started to the acceptance update completed, as the server recorded it (mean ms). */
+  serverMs: number;
+  workflowTasks: number;
+  workflowTaskQueueMs: number;
+  workflowTaskRunMs: number;
+  /** Activities on the acceptance path: queue wait and run time (mean ms per order). */
+  activities: Record<string, { queueMs: number; runMs: number }>;
+}
+
+/**
+ * Where the time of POST /orders goes on the server side: the path from workflow start to the acceptance update's
+ * answer (validate, reserve, first read-model write) split into workflow-task queueing and running, and activity
+ * queueing and running. What POST /orders takes beyond `serverMs` is the API, the client RPCs and the bench itself.
+ */
+async function profileAcceptance(temporal: TemporalHandle, ids: string[]): Promise<AcceptanceProfile | null> {
+  if (ids.length === 0) return null;
+  let serverMs = 0;
+  let wfts = 0;
+  let wftQueue = 0;
+  let wftRun = 0;
+  const activities: Record<string, { queueMs: number; runMs: number }> = {};
+  for (const id of ids) {
+    const history = await temporal.client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+    const scheduled = new Map<number, { type?: string; at: number; startedAt?: number }>();
+    let startedAt = Number.NaN;
+    for (const event of history.events ?? []) {
+      const at = millis(event.eventTime);
+      const eventId = Number(event.eventId);
+      if (event.workflowExecutionStartedEventAttributes) startedAt = at;
+      else if (event.workflowTaskScheduledEventAttributes) scheduled.set(eventId, { at });
+      else if (event.workflowTaskStartedEventAttributes) {
+        const s = scheduled.get(Number(event.workflowTaskStartedEventAttributes.scheduledEventId));
+        if (s) {
+          wfts += 1;
+          wftQueue += at - s.at;
+          scheduled.set(eventId, { at });
+        }
+      } else if (event.workflowTaskCompletedEventAttributes) {
+        const s = scheduled.get(Number(event.workflowTaskCompletedEventAttributes.startedEventId));
+        if (s) wftRun += at - s.at;
+      } else if (event.activityTaskScheduledEventAttributes) {
+        scheduled.set(eventId, { type: event.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+      } else if (event.activityTaskStartedEventAttributes) {
+        const s = scheduled.get(Number(event.activityTaskStartedEventAttributes.scheduledEventId));
+        if (s) s.startedAt = at;
+      } else if (event.activityTaskCompletedEventAttributes) {
+        const s = scheduled.get(Number(event.activityTaskCompletedEventAttributes.scheduledEventId));
+        if (s?.type && s.startedAt !== undefined && /^(validateOrder|reserveStock|recordOrder)$/.test(s.type)) {
+          const entry = (activities[s.type] ??= { queueMs: 0, runMs: 0 });
+          entry.queueMs += s.startedAt - s.at;
+          entry.runMs += at - s.startedAt;
+        }
+      } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
+        serverMs += at - startedAt;
+        break;
+      }
+    }
+  }
+  const mean = (total: number) => Math.round((total / ids.length) * 10) / 10;
+  return {
+    sampled: ids.length,
+    serverMs: mean(serverMs),
+    workflowTasks: mean(wfts),
+    workflowTaskQueueMs: mean(wftQueue),
+    workflowTaskRunMs: mean(wftRun),
+    activities: Object.fromEntries(
+      Object.entries(activities).map(([type, v]) => [type, { queueMs: mean(v.queueMs), runMs: mean(v.runMs) }]),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  const deadline = new AbortController();
+  const hardStop = setTimeout(
+    () => deadline.abort(new Error('BENCH_TIMEOUT_SECONDS reached')),
+    options.timeoutSeconds * 1000,
+  );
+  hardStop.unref();
+  // Last resort: history reads and shutdown are not covered by the abort signal.
+  setTimeout(
+    () => {
+      console.error(`bench: still running ${options.timeoutSeconds + 60} s after start, exiting`);
+      process.exit(1);
+    },
+    (options.timeoutSeconds + 60) * 1000,
+  ).unref();
+
+  const memory = new MemorySampler();
+  const tmp = mkdtempSync(join(tmpdir(), 'oms-bench-'));
+  const databaseUrl = options.databaseUrl ?? `sqlite:${join(tmp, 'oms.sqlite')}`;
+  // Embedded Temporal on a free port, no UI, no state file; everything else as `npm start` configures it.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_UI_PORT: '0' };
+  delete env.TEMPORAL_ADDRESS;
+  delete env.PORT;
+  const config = loadConfig(env);
+
+  let temporal: TemporalHandle | undefined;
+  let orm: OmsORM | undefined;
+  let worker: RunningWorker | undefined;
+  let api: RunningApi | undefined;
+  let exitCode = 0;
+  const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}`);
+
+  try {
+    const bootStart = performance.now();
+    temporal = await connectTemporal(config, { dataDir: null });
+    orm = await openDatabase(config);
+    worker = await startWorker(config, temporal, orm);
+    api = await startApi(config, temporal, orm, 0);
+    const bootMs = performance.now() - bootStart;
+    log(
+      `stack up in ${(bootMs / 1000).toFixed(1)} s: API ${api.url}, Temporal ${temporal.address}, DB ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    );
+    const http = new Http(api.url, deadline.signal);
+
+    // Seed: catalog entries and plenty of stock on a few SKUs, so orders contend on the same stock rows.
+    for (const sku of SKUS) {
+      await http.expect('seed', 'PUT', `/products/${sku}`, [200, 201], {
+        key: DEV_OPERATOR_KEY,
+        body: { name: `Bench ${sku}`, price: '149.90', active: true },
+      });
+      await http.expect('seed', 'PUT', `/inventory/${sku}`, [200, 201], {
+        key: DEV_OPERATOR_KEY,
+        body: { onHand: 1_000_000, location: 'main' },
+      });
+    }
+
+    // Warm-up (not measured): JIT, the workflow bundle's first load, SQLite page cache.
+    const warm = await pool(options.warmup, Math.min(options.warmup, 10), () =>
+      runLifecycle(http, planOrder('warm'), options.pollMs),
+    );
+    if (warm.failures.length > 0) throw new BenchError(`warm-up failed: ${warm.failures[0]}`);
+    log(`warm-up: ${options.warmup} lifecycles`);
+
+    // ---- phase a: open-loop POST /orders at a fixed rate
+    const latencyCount = Math.round(options.rate * options.latencySeconds);
+    const latencies: number[] = [];
+    const latencyFailures: string[] = [];
+    const latencyOrders: { plan: OrderPlan; id: string }[] = [];
+    let maxLagMs = 0;
+    const loopA = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    loopA.enable();
+    const machineA = machineCpu();
+    const ownA = ownCpuSeconds();
+    const phaseAStart = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < latencyCount; i++) {
+      const scheduled = phaseAStart + (i * 1000) / options.rate;
+      const wait = scheduled - performance.now();
+      if (wait > 0) await sleep(wait);
+      maxLagMs = Math.max(maxLagMs, performance.now() - scheduled);
+      const plan = planOrder('lat', options.latencyPayment);
+      sends.push(
+        createOrder(http, plan).then(
+          (order) => {
+            latencies.push(performance.now() - scheduled);
+            latencyOrders.push({ plan, id: order.id });
+          },
+          (err: unknown) => {
+            latencyFailures.push(err instanceof Error ? err.message : String(err));
+          },
+        ),
+      );
+    }
+    await Promise.all(sends);
+    const phaseAMs = performance.now() - phaseAStart;
+    loopA.disable();
+    const machineAEnd = machineCpu();
+    const ownAEnd = ownCpuSeconds();
+    const postLatency = summarize(latencies);
+    log(
+      `phase a: ${latencies.length} POST /orders at ${options.rate}/s: p50 ${postLatency.p50} ms, p99 ${postLatency.p99} ms, max ${postLatency.max} ms`,
+    );
+
+    // Let phase a's orders reach their resting state (card: new, waiting for payment; marketplace: picking) so
+    // their follow-up activities do not run into phase b's measurement.
+    const settleUntil = Date.now() + 60_000;
+    await pool(latencyOrders.length, 20, (i) => {
+      const { plan, id } = latencyOrders[i]!;
+      const resting = plan.method === 'card' ? 'new' : 'picking';
+      return pollOrder(http, plan, id, resting, (o) => o.status === resting, 100, settleUntil);
+    });
+
+    // ---- phase b: full lifecycles, bounded concurrency
+    const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpu();
+    const machineB = machineCpu();
+    const ownB = ownCpuSeconds();
+    const loopB = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    loopB.enable();
+    const childCpuBefore = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0);
+    const phaseBStart = performance.now();
+    const { results, failures } = await pool(options.orders, options.concurrency, () =>
+      runLifecycle(http, planOrder('run'), options.pollMs),
+    );
+    const phaseBMs = performance.now() - phaseBStart;
+    const cpu = process.cpuUsage(cpuBefore);
+    const threads = cpuDelta(threadsBefore, threadCpu());
+    loopB.disable();
+    const machineBEnd = machineCpu();
+    const ownBEnd = ownCpuSeconds();
+    const coresBusy = (from: { busy: number }, to: { busy: number }, ms: number) =>
+      Math.round(((to.busy - from.busy) / (ms / 1000)) * 100) / 100;
+    const childCpu = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0) - childCpuBefore;
+    const throughput = results.length / (phaseBMs / 1000);
+    log(
+      `phase b: ${results.length}/${options.orders} lifecycles in ${(phaseBMs / 1000).toFixed(1)} s = ${throughput.toFixed(1)}/s`,
+    );
+
+    let profile: HistoryProfile | null = null;
+    let acceptance: AcceptanceProfile | null = null;
+    if (options.profileSample > 0 && latencyOrders.length > 0) {
+      const step = Math.max(1, Math.floor(latencyOrders.length / options.profileSample));
+      const sample = latencyOrders.filter((_, i) => i % step === 0).slice(0, options.profileSample);
+      acceptance = await profileAcceptance(
+        temporal,
+        sample.map((o) => o.id),
+      );
+    }
+    if (options.profileSample > 0 && results.length > 0) {
+      const step = Math.max(1, Math.floor(results.length / options.profileSample));
+      const sample = results.filter((_, i) => i % step === 0).slice(0, options.profileSample);
+      profile = await profileHistories(
+        temporal,
+        sample.map((r) => r.id),
+      );
+    }
+
+    memory.stop();
+    const children = childProcesses();
+    const result = {
+      bench: 'oms-lifecycle',
+      database: databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgresql',
+      options: { ...options, databaseUrl: undefined },
+      bootSeconds: Math.round(bootMs / 100) / 10,
+      latency: {
+        rate: options.rate,
+        sent: latencyCount,
+        ok: latencies.length,
+        failed: latencyFailures.length,
+        seconds: Math.round(phaseAMs / 100) / 10,
+        payment: options.latencyPayment,
+        maxSendLagMs: Math.round(maxLagMs * 10) / 10,
+        postOrdersMs: postLatency,
+        eventLoopDelayMs: loopDelay(loopA),
+        machineCoresBusy: coresBusy(machineA, machineAEnd, phaseAMs),
+        otherProcessesCores: othersCores(machineA, machineAEnd, ownA, ownAEnd, phaseAMs),
+      },
+      throughput: {
+        orders: options.orders,
+        completed: results.length,
+        failed: failures.length,
+        concurrency: options.concurrency,
+        seconds: Math.round(phaseBMs / 100) / 10,
+        lifecyclesPerSecond: Math.round(throughput * 100) / 100,
+        lifecycleMs: summarize(results.map((r) => r.totalMs)),
+        stagesMs: {
+          create: summarize(results.map((r) => r.createMs)),
+          createToPicking: summarize(results.map((r) => r.toPickingMs)),
+          packedToTracking: summarize(results.map((r) => r.toTrackingMs)),
+          trackingToDelivered: summarize(results.map((r) => r.toDeliveredMs)),
+        },
+        eventLoopDelayMs: loopDelay(loopB),
+        machineCoresBusy: coresBusy(machineB, machineBEnd, phaseBMs),
+        otherProcessesCores: othersCores(machineB, machineBEnd, ownB, ownBEnd, phaseBMs),
+        cpuMsPerLifecycle: {
+          benchProcess: Math.round(((cpu.user + cpu.system) / 1e3 / Math.max(1, results.length)) * 10) / 10,
+          temporalServer: Math.round(((childCpu * 1e3) / Math.max(1, results.length)) * 10) / 10,
+        },
+        cpuSeconds: {
+          benchProcess: Math.round(((cpu.user + cpu.system) / 1e6) * 10) / 10,
+          temporalServer: Math.round(childCpu * 10) / 10,
+          benchThreads: threads,
+        },
+      },
+      memory: {
+        peakRssSampledMb: Math.round(memory.peakRss / 1024 / 1024),
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        children: children.map(({ name, peakRssMb }) => ({ name, peakRssMb })),
+      },
+      requests: { ...requestCounts },
+      httpStatuses: { ...statusCounts },
+      profile,
+      acceptance,
+      targets: {
+        lifecyclesPerSecond: { want: '>= 20', got: Math.round(throughput * 100) / 100, met: throughput >= 20 },
+        postOrdersP99Ms: { want: '< 150', got: postLatency.p99, met: postLatency.p99 < 150 },
+      },
+      failures: [...latencyFailures, ...failures].slice(0, 5),
+    };
+    printTable(result);
+    console.log(JSON.stringify(result));
+    if (failures.length > 0 || latencyFailures.length > 0) exitCode = 1;
+  } catch (err) {
+    console.error('bench failed:', err);
+    exitCode = 1;
+  } finally {
+    memory.stop();
+    clearTimeout(hardStop);
+    // Bounded shutdown: whatever hangs here must not keep the bench alive.
+    const forced = setTimeout(() => {
+      console.error('bench: shutdown took over 30 s, exiting');
+      process.exit(exitCode || 1);
+    }, 30_000);
+    forced.unref();
+    await api?.close().catch(() => undefined);
+    await worker?.stop().catch(() => undefined);
+    if (orm) await closeORM(orm).catch(() => undefined);
+    await temporal?.close().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+    clearTimeout(forced);
+  }
+  return exitCode;
+}
+
+interface TableInput {
+  database: string;
+  latency: {
+    rate: number;
+    ok: number;
+    sent: number;
+    payment: string;
+    postOrdersMs: ReturnType<typeof summarize>;
+    eventLoopDelayMs: ReturnType<typeof loopDelay>;
+    machineCoresBusy: number;
+    otherProcessesCores: number;
+  };
+  throughput: {
+    completed: number;
+    orders: number;
+    concurrency: number;
+    seconds: number;
+    lifecyclesPerSecond: number;
+    lifecycleMs: ReturnType<typeof summarize>;
+    eventLoopDelayMs: ReturnType<typeof loopDelay>;
+    machineCoresBusy: number;
+    otherProcessesCores: number;
+    cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
+  };
+  memory: { peakRssSampledMb: number; maxRssMb: number; children: { name: string; peakRssMb: number }[] };
+  targets: Record<string, { want: string; got: number; met: boolean }>;
+}
+
+function printTable(r: TableInput): void {
+  const l = r.latency;
+  const t = r.throughput;
+  const cores = (x: { machineCoresBusy: number; otherProcessesCores: number }) =>
+    `${x.machineCoresBusy} of 2 cores busy (${x.otherProcessesCores} by other processes)`;
+  const rows: [string, string][] = [
+    ['database', r.database],
+    [
+      `POST /orders @ ${l.rate}/s, ${l.payment} (${l.ok}/${l.sent} ok)`,
+      `p50 ${l.postOrdersMs.p50} ms  p99 ${l.postOrdersMs.p99} ms  max ${l.postOrdersMs.max} ms`,
+    ],
+    ['  machine, event-loop delay p99', `${cores(l)}, ${l.eventLoopDelayMs.p99} ms`],
+    [
+      `full lifecycles (${t.completed}/${t.orders}, ${t.concurrency} in flight)`,
+      `${t.lifecyclesPerSecond}/s in ${t.seconds} s`,
+    ],
+    ['  lifecycle latency', `p50 ${t.lifecycleMs.p50} ms  p99 ${t.lifecycleMs.p99} ms  max ${t.lifecycleMs.max} ms`],
+    ['  machine, event-loop delay p99', `${cores(t)}, ${t.eventLoopDelayMs.p99} ms`],
+    [
+      '  CPU per lifecycle',
+      `${t.cpuMsPerLifecycle.benchProcess} ms OMS+bench process, ${t.cpuMsPerLifecycle.temporalServer} ms Temporal server`,
+    ],
+    [
+      'peak RSS',
+      `${r.memory.peakRssSampledMb} MB sampled, ${r.memory.maxRssMb} MB maxRSS (this process)` +
+        r.memory.children.map((c) => `; ${c.name} ${c.peakRssMb} MB`).join(''),
+    ],
+    ...Object.entries(r.targets).map(([name, v]): [string, string] => [
+      `target ${name}`,
+      `${v.want}: ${v.got} ${v.met ? 'MET' : 'MISSED'}`,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
