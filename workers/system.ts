@@ -74,6 +74,14 @@ export async function connectTemporal(
       ...(uiPort > 0 ? { ui: true, uiPort } : {}),
       searchAttributes: [OrderStatusAttr, ChannelAttr, NeedsAttentionAttr, ExternalOrderIdAttr],
       log: { format: 'pretty', level: 'error' },
+      // One partition per task queue: on a single dev server the default four make tasks wait for a poller
+      // (measured: POST /orders p50 200 ms → 52 ms at 5 orders/s).
+      extraArgs: [
+        '--dynamic-config-value',
+        'matching.numTaskqueueReadPartitions=1',
+        '--dynamic-config-value',
+        'matching.numTaskqueueWritePartitions=1',
+      ],
     },
   });
   const address = env.address;

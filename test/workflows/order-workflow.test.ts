@@ -188,7 +188,9 @@ describe('order workflow', () => {
       expect(order.timeline.find((t) => t.status === 'canceled')?.detail).toMatch(/SKU-1: 2 requested, 0 available/);
       await handle.result();
     });
-    expect(fake.calls).toEqual(['validateOrder', 'reserveStock']);
+    // Local activities may run again when the workflow task that would complete the order is retried (they are
+    // idempotent); what matters is that nothing else happened.
+    expect([...new Set(fake.calls)]).toEqual(['validateOrder', 'reserveStock']);
   });
 
   test('an invalid order is canceled with invalid_order and reserves nothing', async () => {
@@ -198,7 +200,7 @@ describe('order workflow', () => {
       expect(order.status).toBe('canceled');
       expect(order.cancelReason).toBe('invalid_order');
     });
-    expect(fake.calls).toEqual(['validateOrder']);
+    expect([...new Set(fake.calls)]).toEqual(['validateOrder']);
   });
 
   test('duplicate and out-of-order callbacks have no second effect', async () => {
