@@ -34,7 +34,6 @@ async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<v
   await em.nativeDelete(OrderLineRecord, { orderId });
   await em.nativeDelete(ShipmentRecord, { orderId });
   await em.nativeDelete(ReturnRecord, { orderId });
-  await em.nativeDelete(TimelineRecord, { orderId });
 
   if (view.lines.length > 0) {
     await em.insertMany(
@@ -83,10 +82,12 @@ async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<v
       })),
     );
   }
+  // The timeline only grows: entries already stored (same order, same seq) are left as they are.
   if (view.timeline.length > 0) {
-    await em.insertMany(
-      TimelineRecord,
-      view.timeline.map((entry, seq) => ({
+    await em
+      .createQueryBuilder(TimelineRecord)
+      .insert(
+        view.timeline.map((entry, seq) => ({
         orderId,
         seq,
         at: isoDate(`timeline[${seq}].at`, entry.at),
@@ -94,8 +95,11 @@ async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<v
         status: entry.status ?? null,
         detail: entry.detail ?? null,
         actor: entry.actor ?? null,
-      })),
-    );
+        })),
+      )
+      .onConflict(['orderId', 'seq'])
+      .ignore()
+      .execute('run');
   }
 }
 

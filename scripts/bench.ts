@@ -9,9 +9,9 @@
 //
 // Options, as flags after `npm run bench --` or as environment variables:
 //   --orders / BENCH_ORDERS (200)                 --rate / BENCH_RATE (20 POST /orders per second)
-//   --latency-seconds / BENCH_LATENCY_SECONDS (10) --concurrency / BENCH_CONCURRENCY (32 lifecycles in flight)
+//   --latency-seconds / BENCH_LATENCY_SECONDS (10) --concurrency / BENCH_CONCURRENCY (64 lifecycles in flight)
 //   --latency-payment / BENCH_LATENCY_PAYMENT (mixed | card | marketplace)
-//   --poll-ms / BENCH_POLL_MS (25)                --warmup / BENCH_WARMUP (10 unmeasured lifecycles)
+//   --poll-ms / BENCH_POLL_MS (100)               --warmup / BENCH_WARMUP (10 unmeasured lifecycles)
 //   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
 //   --timeout-seconds / BENCH_TIMEOUT_SECONDS (300)
 //   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
@@ -89,8 +89,8 @@ function readOptions(): BenchOptions {
       10,
       0,
     ),
-    concurrency: Math.floor(num('--concurrency / BENCH_CONCURRENCY', values.concurrency, env.BENCH_CONCURRENCY, 32, 1)),
-    pollMs: num('--poll-ms / BENCH_POLL_MS', values['poll-ms'], env.BENCH_POLL_MS, 25, 1),
+    concurrency: Math.floor(num('--concurrency / BENCH_CONCURRENCY', values.concurrency, env.BENCH_CONCURRENCY, 64, 1)),
+    pollMs: num('--poll-ms / BENCH_POLL_MS', values['poll-ms'], env.BENCH_POLL_MS, 100, 1),
     timeoutSeconds: num(
       '--timeout-seconds / BENCH_TIMEOUT_SECONDS',
       values['timeout-seconds'],
