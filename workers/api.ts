@@ -1,9 +1,10 @@
 // `npm run start:api`: the HTTP API alone, for running many behind a load balancer (TEMPORAL_ADDRESS, default
 // localhost:7233, and DATABASE_URL shared with the workers).
 import { ConfigError, describeDevDefaults, loadConfig } from './config';
-import { closeORM, connectTemporal, openDatabase, startApi } from './system';
+import { closeORM, connectTemporal, installRuntimeLogging, openDatabase, startApi } from './system';
 
 async function main(): Promise<void> {
+  installRuntimeLogging();
   const config = loadConfig({ TEMPORAL_ADDRESS: 'localhost:7233', ...process.env });
   const temporal = await connectTemporal(config);
   const orm = await openDatabase(config);

@@ -1,9 +1,10 @@
 // `npm start`: the whole OMS in one process on embedded defaults — Temporal dev server (UI on 8233, state under
 // .data/), the worker and the API on SQLite. With TEMPORAL_ADDRESS / DATABASE_URL it uses those instead.
 import { ConfigError, describeDevDefaults, loadConfig } from './config';
-import { closeORM, connectTemporal, openDatabase, startApi, startWorker } from './system';
+import { closeORM, connectTemporal, installRuntimeLogging, openDatabase, startApi, startWorker } from './system';
 
 async function main(): Promise<void> {
+  installRuntimeLogging();
   const config = loadConfig();
   const started = Date.now();
   console.log(config.temporal.address ? `Connecting to Temporal at ${config.temporal.address}…` : 'Starting the embedded Temporal dev server…');

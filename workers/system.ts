@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import {
   ChannelAttr,
@@ -21,6 +21,11 @@ import { createTemporalGateway, startApiServer, type RunningApi } from '../api';
 import type { AppConfig } from './config';
 import { ensureSearchAttributes } from './search-attributes';
 import { devServerExecutable, projectRoot } from './temporal-binaries';
+
+/** SDK logs at WARN by default (the bundler's INFO lines are noise at start-up); TEMPORAL_LOG_LEVEL overrides. */
+export function installRuntimeLogging(level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel): void {
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

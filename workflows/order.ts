@@ -346,7 +346,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   setHandler(warehouseEventSignal, (event) => {
     if (duplicate(`warehouse:${event.eventId}`)) return;
     if (event.type === 'packed') {
-      if (order.status !== 'picking' || packed || canceling) {
+      // Accepted from `confirmed` on: a quick warehouse may report before the task's creation is confirmed here.
+      if ((order.status !== 'confirmed' && order.status !== 'picking') || packed || canceling) {
         log({ type: 'ignored_event', detail: `warehouse packed while ${order.status}` });
         publish();
         return;

@@ -226,6 +226,19 @@ describe('order workflow', () => {
     expect(fake.calls.filter((c) => c === 'commitStock')).toHaveLength(1);
   });
 
+  test('a packed report that arrives before the picking task is confirmed still counts', async () => {
+    // The first attempt to create the task fails, so `packed` lands while the order is still `confirmed`.
+    const fake = fakeActivities({ failing: { createPickingTask: 1 } });
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await packed(handle);
+      expect((await waitForOrder(handle, () => true)).status).toBe('confirmed');
+      const labeled = await waitForOrder(handle, (o) => o.shipments.length === 1);
+      expect(labeled.status).toBe('picking');
+      expect(labeled.timeline.some((t) => t.type === 'ignored_event')).toBe(false);
+    });
+  });
+
   test('pick-and-pack SLA: the order is flagged and keeps waiting; packing clears the flag', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
