@@ -309,3 +309,15 @@ export async function deliveredOrder(
   await carrierEvent(sys, labelled, 'delivered');
   return waitForStatus(sys, created.id, 'delivered');
 }
+
+/** One system per describe block: started before its tests, shut down after; `use` receives it. */
+export function withSystem(kind: DbKind, use: (sys: TestSystem) => void, env: Record<string, string> = {}): void {
+  let sys: TestSystem | undefined;
+  beforeAll(async () => {
+    sys = await startSystem(kind, env);
+    use(sys);
+  });
+  afterAll(async () => {
+    await sys?.shutdown();
+  });
+}

@@ -16,7 +16,7 @@ import {
   packed,
   placeOrder,
   seedSku,
-  startSystem,
+  withSystem,
   unique,
   waitForStatus,
   type TestSystem,
@@ -42,12 +42,7 @@ async function labelledOrder(sys: TestSystem, sku: string): Promise<OrderView> {
 describe.each(DB_KINDS)('callbacks on %s', (kind) => {
   let sys: TestSystem;
 
-  beforeAll(async () => {
-    sys = await startSystem(kind);
-  });
-  afterAll(async () => {
-    await sys?.shutdown();
-  });
+  withSystem(kind, (started) => (sys = started));
 
   test('a repeated payment event id has no second effect, whatever it now says', async () => {
     const sku = await seedSku(sys, 2);
@@ -235,12 +230,7 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
 describe.each(DB_KINDS)('payment timeout on %s (card timeout configured to 2 s)', (kind) => {
   let sys: TestSystem;
 
-  beforeAll(async () => {
-    sys = await startSystem(kind, { OMS_PAYMENT_TIMEOUT_CARD: '2s' });
-  });
-  afterAll(async () => {
-    await sys?.shutdown();
-  });
+  withSystem(kind, (started) => (sys = started), { OMS_PAYMENT_TIMEOUT_CARD: '2s' });
 
   test('an unpaid card order is canceled with payment_timeout and its stock released', async () => {
     const sku = await seedSku(sys, 3);

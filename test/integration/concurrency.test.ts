@@ -11,7 +11,7 @@ import {
   KEYS,
   orderBody,
   seedSku,
-  startSystem,
+  withSystem,
   unique,
   type TestSystem,
 } from '../helpers/system';
@@ -22,12 +22,7 @@ const UNITS = 5;
 describe.each(DB_KINDS)('concurrent orders on %s', (kind) => {
   let sys: TestSystem;
 
-  beforeAll(async () => {
-    sys = await startSystem(kind);
-  });
-  afterAll(async () => {
-    await sys?.shutdown();
-  });
+  withSystem(kind, (started) => (sys = started));
 
   test(`${RACERS} orders racing for ${UNITS} units: exactly ${UNITS} win, the rest are out of stock`, async () => {
     const sku = await seedSku(sys, UNITS);

@@ -16,7 +16,7 @@ import {
   packed,
   placeOrder,
   seedSku,
-  startSystem,
+  withSystem,
   unique,
   waitForStatus,
   type TestSystem,
@@ -25,12 +25,7 @@ import {
 describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
   let sys: TestSystem;
 
-  beforeAll(async () => {
-    sys = await startSystem(kind);
-  });
-  afterAll(async () => {
-    await sys?.shutdown();
-  });
+  withSystem(kind, (started) => (sys = started));
 
   test('a card order goes from new to delivered; stock is reserved once and committed on pick-up', async () => {
     const sku = await seedSku(sys, 10);

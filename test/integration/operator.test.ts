@@ -13,7 +13,7 @@ import {
   packed,
   placeOrder,
   seedSku,
-  startSystem,
+  withSystem,
   waitForStatus,
   type TestSystem,
 } from '../helpers/system';
@@ -37,12 +37,7 @@ async function needingAttention(sys: TestSystem): Promise<string[]> {
 describe.each(DB_KINDS)('operator actions on %s', (kind) => {
   let sys: TestSystem;
 
-  beforeAll(async () => {
-    sys = await startSystem(kind);
-  });
-  afterAll(async () => {
-    await sys?.shutdown();
-  });
+  withSystem(kind, (started) => (sys = started));
   afterEach(() => {
     sys.simulators.faults.clear();
   });
