@@ -346,8 +346,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   setHandler(warehouseEventSignal, (event) => {
     if (duplicate(`warehouse:${event.eventId}`)) return;
     if (event.type === 'packed') {
-      // Accepted from `confirmed` on: a quick warehouse may report before the task's creation is confirmed here.
-      if ((order.status !== 'confirmed' && order.status !== 'picking') || packed || canceling) {
+      // Kept whenever it arrives before shipping: callbacks can overtake each other (a quick warehouse's report may
+      // be handled in the same workflow task as the payment that released the order), and it is used at picking.
+      if (!isCancelable(order.status) || packed || canceling) {
         log({ type: 'ignored_event', detail: `warehouse packed while ${order.status}` });
         publish();
         return;

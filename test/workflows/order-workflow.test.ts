@@ -239,6 +239,17 @@ describe('order workflow', () => {
     });
   });
 
+  test('a packed report that overtakes the payment callback is kept for picking', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      await packed(handle);
+      await pay(handle, 'captured');
+      const labeled = await waitForOrder(handle, (o) => o.shipments.length === 1);
+      expect(labeled.needsAttention).toBe(false);
+    });
+  });
+
   test('pick-and-pack SLA: the order is flagged and keeps waiting; packing clears the flag', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
