@@ -296,7 +296,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   /** Pushes the compensation before the forward step: compensations are idempotent no-ops when nothing was done. */
   async function withCompensation<T>(name: string, forward: () => Promise<T>, compensate: () => Promise<unknown>) {
     compensations.push({ name, run: compensate });
-    return step(name, forward);
+    // An attempt in flight finishes even when a cancel arrives meanwhile, so its result (an invoice number, a
+    // tracking number) is known to the compensation; the cancel takes effect at the next wait.
+    return step(name, () => CancellationScope.nonCancellable(forward));
   }
 
   // ---- handlers: registered before the first await ----

@@ -89,7 +89,9 @@ type Failing = Partial<Record<keyof OrderActivities, 'always' | number>>;
  * Fake activities: record every side-effecting call in order (read-model writes and notifications are kept apart),
  * fail the ones named in `failing` (always, or the first N attempts), answer like the simulators would.
  */
-export function fakeActivities(options: { failing?: Failing; outOfStock?: boolean; invalid?: boolean } = {}) {
+export function fakeActivities(
+  options: { failing?: Failing; outOfStock?: boolean; invalid?: boolean; slow?: Partial<Record<keyof OrderActivities, number>> } = {},
+) {
   const calls: string[] = [];
   const notifications: string[] = [];
   const snapshots: OrderView[] = [];
@@ -104,6 +106,8 @@ export function fakeActivities(options: { failing?: Failing; outOfStock?: boolea
     <A extends unknown[], R>(name: keyof OrderActivities, result: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
       failIfAsked(name);
+      const delay = options.slow?.[name];
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       calls.push(name);
       return result(...args);
     };

@@ -438,6 +438,27 @@ describe('order workflow', () => {
       ]);
     });
 
+    test('a cancel that lands while the label is being created waits for it, then cancels the shipment', async () => {
+      const fake = fakeActivities({ slow: { createShipment: 1500 } });
+      await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+        await accept(handle);
+        await packed(handle);
+        await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'picking_task_created'));
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
+        expect(order.status).toBe('canceled');
+        expect(order.shipment?.trackingNumber).toBe('YK123');
+      });
+      expect(fake.calls).toEqual([
+        ...SIDE_EFFECTS_TO_PICKING,
+        'createShipment',
+        'cancelShipment',
+        'cancelPickingTask',
+        'reverseErpSale',
+        'issueCreditNote',
+        'releaseStock',
+      ]);
+    });
+
     test('refused once shipped, and when already canceled', async () => {
       const fake = fakeActivities();
       await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
