@@ -298,21 +298,34 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
    * Starts an activity's first attempt now, outside cancellation like every forward attempt; the returned function
    * hands out that attempt once, then fresh ones (an operator's retry).
    */
-  function startEarly<T>(call: () => Promise<T>): () => Promise<T> {
+  function startEarly<T>(call: () => Promise<T>) {
     let first: Promise<T> | undefined = CancellationScope.nonCancellable(call);
-    first.catch(() => undefined); // handled when its step awaits it
-    return () => {
-      const attempt = first ?? call();
-      first = undefined;
-      return attempt;
+    // `settled` also marks the early attempt's failure as handled; its step sees the failure when it awaits it.
+    const settled = first.then(
+      () => undefined,
+      () => undefined,
+    );
+    return {
+      /** A compensation waits for this, so an early attempt cannot create something after its undo ran. */
+      settled,
+      next: (): Promise<T> => {
+        const attempt = first ?? call();
+        first = undefined;
+        return attempt;
+      },
     };
+  }
+
+  /** Runs a side-effecting step whose compensation is already pushed. */
+  function attempt<T>(name: string, forward: () => Promise<T>) {
+    // An attempt in flight finishes even when a cancel arrives meanwhile, so its result (an invoice number, a
+    // tracking number) is known to the compensation; the cancel takes effect at the next wait.
+    return step(name, () => CancellationScope.nonCancellable(forward));
   }
 
   async function withCompensation<T>(name: string, forward: () => Promise<T>, compensate: () => Promise<unknown>) {
     compensations.push({ name, run: compensate });
-    // An attempt in flight finishes even when a cancel arrives meanwhile, so its result (an invoice number, a
-    // tracking number) is known to the compensation; the cancel takes effect at the next wait.
-    return step(name, () => CancellationScope.nonCancellable(forward));
+    return attempt(name, forward);
   }
 
   // ---- handlers: registered before the first await ----
@@ -551,54 +564,62 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
     // Invoice, ERP sale and picking task do not depend on each other: their first attempts start together (one
     // workflow task instead of three); results and failures are still taken one step at a time, in this order.
-    const invoiceCall = startEarly(() =>
+    // All three compensations are pushed first, each waiting for its early attempt to settle before undoing it.
+    let invoiceNumber: string | undefined;
+    let erpDocumentId: string | undefined;
+    const invoice = startEarly(() =>
       ext.issueInvoice({ key: `invoice:${orderId}`, orderId, customer: input.customer, totals: order.totals, lines: input.lines }),
     );
-    const erpCall = startEarly(() => ext.postErpSale({ key: `erp-sale:${orderId}`, orderId, totals: order.totals }));
-    const pickingCall = startEarly(() =>
+    const erpSale = startEarly(() => ext.postErpSale({ key: `erp-sale:${orderId}`, orderId, totals: order.totals }));
+    const picking = startEarly(() =>
       ext.createPickingTask({ key: `picking:${orderId}`, orderId, lines: stockLines(), location: 'main' }),
     );
-
-    let invoiceNumber: string | undefined;
-    await withCompensation(
-      'issue_invoice',
-      async () => {
-        const invoice = await invoiceCall();
-        invoiceNumber = invoice.invoiceNumber;
-        order.invoice = invoice;
-        log({ type: 'invoice_issued', detail: invoice.invoiceNumber });
+    compensations.push(
+      {
+        name: 'issue_invoice',
+        run: async () => {
+          await invoice.settled;
+          if (!invoiceNumber) return;
+          const note = await ext.issueCreditNote({
+            key: `credit-note:${orderId}:cancel`,
+            orderId,
+            invoiceNumber,
+            amount: order.totals.total,
+            currency: order.totals.currency,
+          });
+          log({ type: 'credit_note_issued', detail: note.creditNoteNumber });
+        },
       },
-      async () => {
-        if (!invoiceNumber) return;
-        const note = await ext.issueCreditNote({
-          key: `credit-note:${orderId}:cancel`,
-          orderId,
-          invoiceNumber,
-          amount: order.totals.total,
-          currency: order.totals.currency,
-        });
-        log({ type: 'credit_note_issued', detail: note.creditNoteNumber });
+      {
+        name: 'post_erp_sale',
+        run: async () => {
+          await erpSale.settled;
+          await ext.reverseErpSale({ key: `erp-reversal:${orderId}`, orderId, erpDocumentId });
+        },
+      },
+      {
+        name: 'create_picking_task',
+        run: async () => {
+          await picking.settled;
+          await ext.cancelPickingTask({ key: `picking:${orderId}`, orderId });
+        },
       },
     );
 
-    let erpDocumentId: string | undefined;
-    await withCompensation(
-      'post_erp_sale',
-      async () => {
-        erpDocumentId = (await erpCall()).erpDocumentId;
-        log({ type: 'erp_posted', detail: erpDocumentId });
-      },
-      () => ext.reverseErpSale({ key: `erp-reversal:${orderId}`, orderId, erpDocumentId }),
-    );
-
-    await withCompensation(
-      'create_picking_task',
-      async () => {
-        const task = await pickingCall();
-        log({ type: 'picking_task_created', detail: task.taskId });
-      },
-      () => ext.cancelPickingTask({ key: `picking:${orderId}`, orderId }),
-    );
+    await attempt('issue_invoice', async () => {
+      const issued = await invoice.next();
+      invoiceNumber = issued.invoiceNumber;
+      order.invoice = issued;
+      log({ type: 'invoice_issued', detail: issued.invoiceNumber });
+    });
+    await attempt('post_erp_sale', async () => {
+      erpDocumentId = (await erpSale.next()).erpDocumentId;
+      log({ type: 'erp_posted', detail: erpDocumentId });
+    });
+    await attempt('create_picking_task', async () => {
+      const task = await picking.next();
+      log({ type: 'picking_task_created', detail: task.taskId });
+    });
     setStatus('picking');
 
     await waitWithAlert('pick_and_pack', `not packed within ${input.timers.pickSla}`, input.timers.pickSla, () => packed);

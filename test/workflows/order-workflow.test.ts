@@ -461,6 +461,21 @@ describe('order workflow', () => {
       ]);
     });
 
+    test('canceling while the invoice step is stuck also undoes the ERP sale and picking task started beside it', async () => {
+      const fake = fakeActivities({ failing: { issueInvoice: 'always' } });
+      await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+        await accept(handle);
+        for (let i = 0; i < 60 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('30s');
+        expect((await waitForOrder(handle, (o) => o.needsAttention)).attention?.step).toBe('issue_invoice');
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
+        expect(order.status).toBe('canceled');
+        expect(order.needsAttention).toBe(false);
+      });
+      expect(fake.calls.slice(0, 2)).toEqual(['validateOrder', 'reserveStock']);
+      expect(fake.calls.slice(2, 4).sort()).toEqual(['createPickingTask', 'postErpSale']);
+      expect(fake.calls.slice(4)).toEqual(['cancelPickingTask', 'reverseErpSale', 'releaseStock']);
+    });
+
     test('refused once shipped, and when already canceled', async () => {
       const fake = fakeActivities();
       await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
