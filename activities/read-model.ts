@@ -1,10 +1,10 @@
 // The read model activity: the workflow pushes its OrderView here at every change; the API lists from it.
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { ReadModelActivities } from '../contract/activities';
+import type { LatePaymentRecord, ReadModelActivities } from '../contract/activities';
 import type { OrderReturn, OrderView, Shipment } from '../contract/types';
 import { FailureType } from '../contract/workflow';
-import { isMoney } from '../domain/money';
+import { fromMinor, isMoney, toMinor } from '../domain/money';
 import type { OmsORM } from '../entities/orm';
 import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
 
@@ -103,6 +103,26 @@ async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<v
   }
 }
 
+/** The closed order's snapshot with one late payment's settlement added; `null` when it is already there. */
+export function withLatePayment(view: OrderView, args: LatePaymentRecord): OrderView | null {
+  const { payment } = args;
+  if ((view.latePayments ?? []).some((p) => p.key === payment.key)) return null;
+  const refunded =
+    args.refunded === undefined ? view.totals.refunded : fromMinor(toMinor(view.totals.refunded) + toMinor(args.refunded));
+  const attention = args.attention ? { ...args.attention, since: payment.at } : view.attention;
+  return {
+    ...view,
+    paymentStatus: args.paymentStatus ?? view.paymentStatus,
+    totals: { ...view.totals, refunded },
+    needsAttention: attention !== undefined,
+    attention,
+    latePayments: [...(view.latePayments ?? []), payment],
+    timeline: [...view.timeline, ...args.entries.map((e) => ({ at: payment.at, type: e.type, detail: e.detail, actor: 'system' }))],
+    version: view.version + 1,
+    updatedAt: payment.at,
+  };
+}
+
 /** Builds the read-model activity; `orm` is the worker's shared ORM, forked per call. */
 export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
   return {
@@ -157,6 +177,59 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
         if (written.affectedRows === 0) return;
         await replaceChildren(em, view);
       });
+    },
+
+    /**
+     * Read, add, write back only if nobody wrote in between (`WHERE version = read version`), else read again.
+     * The order's workflow has ended, so the only other writers are settlements of other late events.
+     */
+    async recordLatePayment(args: LatePaymentRecord): Promise<void> {
+      if (typeof args?.orderId !== 'string' || args.orderId === '') throw invalidInput('orderId: required');
+      if (typeof args.payment?.key !== 'string' || args.payment.key === '') throw invalidInput('payment.key: required');
+      isoDate('payment.at', args.payment.at);
+      if (args.refunded !== undefined && !isMoney(args.refunded))
+        throw invalidInput(`refunded: not a money amount: ${String(args.refunded)}`);
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const settled = await orm.em.fork().transactional(async (em) => {
+          const row = await em.findOne(OrderRecord, { id: args.orderId }, { fields: ['view'] });
+          if (!row) throw invalidInput(`orderId: no order ${args.orderId} in the read model`);
+          const view = row.view as OrderView;
+          const next = withLatePayment(view, args);
+          if (next === null) return true;
+          const written = await em
+            .createQueryBuilder(OrderRecord)
+            .update({
+              paymentStatus: next.paymentStatus,
+              needsAttention: next.needsAttention,
+              refunded: next.totals.refunded,
+              version: next.version,
+              updatedAt: isoDate('payment.at', next.updatedAt),
+              view: next,
+            })
+            .where({ id: args.orderId, version: view.version })
+            .execute('run');
+          if (written.affectedRows === 0) return false;
+          await em
+            .createQueryBuilder(TimelineRecord)
+            .insert(
+              next.timeline.slice(view.timeline.length).map((entry, i) => ({
+                orderId: args.orderId,
+                seq: view.timeline.length + i,
+                at: isoDate('payment.at', entry.at),
+                type: entry.type,
+                status: null,
+                detail: entry.detail ?? null,
+                actor: entry.actor ?? null,
+              })),
+            )
+            .onConflict(['orderId', 'seq'])
+            .ignore()
+            .execute('run');
+          return true;
+        });
+        if (settled) return;
+      }
+      throw new Error(`order ${args.orderId}: the read model kept changing under the late payment write; retrying`);
     },
   };
 }

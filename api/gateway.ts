@@ -14,6 +14,7 @@ import {
   type AcceptanceResult,
   type CancelRequest,
   type CarrierEvent,
+  type LatePaymentInput,
   type OperatorAction,
   type PaymentEvent,
   type RefundDecision,
@@ -22,6 +23,7 @@ import {
   ChannelAttr,
   ExternalOrderIdAttr,
   FailureType,
+  LATE_PAYMENT_WORKFLOW_TYPE,
   NeedsAttentionAttr,
   ORDER_WORKFLOW_TYPE,
   OrderStatusAttr,
@@ -29,6 +31,7 @@ import {
   acceptanceUpdate,
   cancelOrderUpdate,
   carrierEventSignal,
+  latePaymentWorkflowId,
   orderQuery,
   orderWorkflowId,
   paymentEventSignal,
@@ -61,6 +64,8 @@ export interface OrderGateway {
   signalPayment(orderId: string, event: PaymentEvent): Promise<SignalOutcome>;
   signalCarrier(orderId: string, event: CarrierEvent): Promise<SignalOutcome>;
   signalWarehouse(orderId: string, event: WarehouseEvent): Promise<SignalOutcome>;
+  /** Starts, once per order and payment event, the void or refund of a payment that reached an ended, canceled order. */
+  settleLatePayment(input: LatePaymentInput, order: { channel: string; externalOrderId: string }): Promise<void>;
   /** Throws when Temporal (or the namespace) is unreachable; used by GET /health. */
   ping(): Promise<void>;
 }
@@ -210,6 +215,26 @@ export function createTemporalGateway(client: Client): OrderGateway {
     signalPayment: (orderId, event) => signal(orderId, (h) => h.signal(paymentEventSignal, event)),
     signalCarrier: (orderId, event) => signal(orderId, (h) => h.signal(carrierEventSignal, event)),
     signalWarehouse: (orderId, event) => signal(orderId, (h) => h.signal(warehouseEventSignal, event)),
+
+    async settleLatePayment(input, order) {
+      try {
+        // REJECT_DUPLICATE: a repeated callback, even after the settlement finished, never starts a second one.
+        await client.workflow.start(LATE_PAYMENT_WORKFLOW_TYPE, {
+          workflowId: latePaymentWorkflowId(input.orderId, input.event.eventId),
+          taskQueue: TASK_QUEUE,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: ChannelAttr, value: order.channel },
+            { key: NeedsAttentionAttr, value: false },
+            { key: ExternalOrderIdAttr, value: order.externalOrderId },
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw translate(err);
+      }
+    },
 
     async ping() {
       try {

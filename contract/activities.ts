@@ -6,9 +6,11 @@ import type {
   Carrier,
   Customer,
   IdempotentCall,
+  LatePayment,
   OrderInput,
   OrderStatus,
   OrderTotals,
+  PaymentStatus,
   OrderView,
   ReservationResult,
   StockLine,
@@ -31,6 +33,23 @@ export interface InventoryActivities {
 export interface ReadModelActivities {
   /** Upserts the order snapshot; an older version never overwrites a newer one. */
   recordOrder(view: OrderView): Promise<void>;
+  /**
+   * Writes a late payment's settlement onto a closed order's snapshot (timeline, payment status, refunded
+   * total, or the attention flag when the settlement failed). Once per `key`, whatever the retries.
+   */
+  recordLatePayment(args: LatePaymentRecord): Promise<void>;
+}
+
+export interface LatePaymentRecord {
+  orderId: string;
+  /** Kept on the order's `latePayments`; its `key` makes the write happen once. */
+  payment: LatePayment;
+  entries: { type: string; detail: string }[];
+  paymentStatus?: PaymentStatus | undefined;
+  /** Added to `totals.refunded`. */
+  refunded?: string | undefined;
+  /** Set when the settlement failed and an operator must finish it. */
+  attention?: { step: string; reason: string } | undefined;
 }
 
 export interface PaymentActivities {

@@ -152,6 +152,16 @@ export interface Attention {
   since: string;
 }
 
+export interface LatePayment {
+  /** The settlement's idempotency key (workflow id and outcome). */
+  key: string;
+  eventId: string;
+  action: 'voided' | 'refunded' | 'failed';
+  amount?: string | undefined;
+  refundId?: string | undefined;
+  at: string;
+}
+
 export interface TimelineEntry {
   at: string;
   type: string;
@@ -188,6 +198,8 @@ export interface OrderView {
   returns: OrderReturn[];
   invoice?: { invoiceNumber: string; url: string } | undefined;
   timeline: TimelineEntry[];
+  /** Payments that arrived after the order was canceled and were voided or refunded (see latePaymentWorkflow). */
+  latePayments?: LatePayment[] | undefined;
   /** Monotonic per order: the read model keeps only the newest snapshot. */
   version: number;
   createdAt: string;

@@ -24,6 +24,29 @@ export function orderWorkflowId(orderId: string): string {
   return `order:${orderId}`;
 }
 
+/** Settles a payment that arrived after its order was canceled and its workflow had ended. */
+export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
+
+/** One settlement per order and payment event: a repeated callback finds the same workflow. */
+export function latePaymentWorkflowId(orderId: string, eventId: string): string {
+  return `late-payment:${orderId}:${eventId}`;
+}
+
+export interface LatePaymentInput {
+  orderId: string;
+  /** The provider's `authorized` or `captured` event, as the callback carried it. */
+  event: PaymentEvent;
+  /** The order's total and currency: what a capture without an amount is taken to be. */
+  total: string;
+  currency: string;
+}
+
+export interface LatePaymentResult {
+  action: 'voided' | 'refunded';
+  amount?: string | undefined;
+  refundId?: string | undefined;
+}
+
 // ---- signals: external events, each carrying the sender's event id for de-duplication ----
 
 export interface PaymentEvent {

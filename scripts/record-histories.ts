@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { orderWorkflowId } from '../contract/workflow';
+import { latePaymentWorkflowId, orderWorkflowId } from '../contract/workflow';
 import type { OrderView } from '../contract/types';
 import { signCallback } from '../api/signature';
 import { loadConfig } from '../workers/config';
@@ -162,12 +162,19 @@ async function main(): Promise<void> {
   await until(h.id, webstore, (o) => o.status === 'picking');
   recorded.push(h.id);
 
+  // 9. a capture arriving after the payment timeout (order 5 has ended): refunded by the late-payment settlement
+  const lateEvent = event();
+  await callback('/callbacks/payments', { eventId: lateEvent, orderId: e.id, type: 'captured', amount: '159.95', currency: 'TRY' });
+  await until(e.id, webstore, (o) => o.paymentStatus === 'refunded');
+
   await new Promise((r) => setTimeout(r, 500));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const names = ['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'];
-  for (const [i, id] of recorded.entries()) {
-    const history = await temporal.client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent)];
+  names.push('late-payment-refunded');
+  for (const [i, workflowId] of workflowIds.entries()) {
+    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const file = join(outDir, `${String(i + 1).padStart(2, '0')}-${names[i]}.json`);
     writeFileSync(file, historyToJSON(history));
     console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);

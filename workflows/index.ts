@@ -1,2 +1,3 @@
 // Every workflow the worker registers; the worker bundles this file for the deterministic sandbox.
 export { orderWorkflow } from './order';
+export { latePaymentWorkflow } from './late-payment';

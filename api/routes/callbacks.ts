@@ -1,5 +1,6 @@
 // /callbacks: signed events from payment providers, carriers and the warehouse. Each is handed to
 // the order's workflow as a signal (the workflow drops repeats by event id) and logged in the store.
+// A payment for an order that was canceled and has ended goes to a late-payment settlement instead.
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import {
@@ -18,7 +19,7 @@ import { RouteTable } from '../route-table';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../signature';
 
 const accepted = {
-  200: { description: 'Handed to the order, or stored as unmatched', schema: callbackAcceptedSchema },
+  200: { description: 'Handed to the order (or, for a payment after it was canceled, to its refund), or stored as unmatched', schema: callbackAcceptedSchema },
 };
 
 /** Checks the HMAC over the raw bytes, then parses them as JSON; the order matters (no parsing of unsigned input). */
@@ -84,9 +85,18 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         currency: body.currency,
         at: body.at ?? new Date().toISOString(),
       };
-      await deliver({ source: 'payment', eventId: body.eventId, payload: req.body }, body.orderId, (id) =>
-        orders.signalPayment(id, event),
-      );
+      await deliver({ source: 'payment', eventId: body.eventId, payload: req.body }, body.orderId, async (id) => {
+        const outcome = await orders.signalPayment(id, event);
+        if (outcome === 'delivered' || (event.type !== 'authorized' && event.type !== 'captured')) return outcome;
+        // Money for an order that was canceled and has ended (a capture after the payment timeout): give it back.
+        const order = await store.getOrder(id);
+        if (order?.status !== 'canceled') return outcome;
+        await orders.settleLatePayment(
+          { orderId: id, event, total: order.totals.total, currency: order.totals.currency },
+          { channel: order.channel, externalOrderId: order.externalOrderId },
+        );
+        return 'delivered';
+      });
       res.json({ accepted: true });
     },
   );

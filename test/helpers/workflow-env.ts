@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { OrderActivities } from '../../contract/activities';
+import type { LatePaymentRecord, OrderActivities } from '../../contract/activities';
 import type { OrderInput, OrderView } from '../../contract/types';
 import { DEFAULT_TIMERS } from '../../contract/config';
 import { orderIdFor, orderQuery, TASK_QUEUE } from '../../contract/workflow';
@@ -95,6 +95,7 @@ export function fakeActivities(
   const calls: string[] = [];
   const notifications: string[] = [];
   const snapshots: OrderView[] = [];
+  const latePayments: LatePaymentRecord[] = [];
   const attempts = new Map<string, number>();
   const failIfAsked = (name: keyof OrderActivities) => {
     const rule = options.failing?.[name];
@@ -126,6 +127,9 @@ export function fakeActivities(
     recordOrder: async (view) => {
       snapshots.push(view);
     },
+    recordLatePayment: act('recordLatePayment', (args) => {
+      latePayments.push(args);
+    }),
     capturePayment: act('capturePayment', () => ({ captureId: 'cap-1' })),
     voidPayment: act('voidPayment', () => undefined),
     refundPayment: act('refundPayment', () => ({ refundId: 'ref-1' })),
@@ -146,7 +150,7 @@ export function fakeActivities(
       notifications.push(`channel:${args.status}`);
     },
   };
-  return { activities, calls, notifications, snapshots };
+  return { activities, calls, notifications, snapshots, latePayments };
 }
 
 /** Polls the live order until `predicate` holds (the workflow runs on the worker; this only reads). */

@@ -243,12 +243,57 @@ describe.each(DB_KINDS)('payment timeout on %s (card timeout configured to 2 s)'
     expect(canceled.timeline.find((e) => e.type === 'cancel_decided')?.detail).toBe('no payment within 2s');
     expect(await inventory(sys, sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
 
-    // A payment arriving after the timeout changes nothing: the workflow has ended, the event is kept unmatched.
+    // An authorization arriving after the order's workflow has ended is voided, once, however often it is sent.
     const handle = sys.temporal.client.workflow.getHandle(`order:${order.id}`);
     await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
     const eventId = unique('pay');
     await authorize(sys, order, eventId);
-    expect(await storedCallbacks(sys, 'payment', eventId)).toEqual([expect.objectContaining({ matched: false })]);
-    expect((await getOrder(sys, order.id)).status).toBe('canceled');
+    await authorize(sys, order, eventId);
+    const voided = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.paymentStatus).toBe('voided');
+      return o;
+    });
+    expect(voided).toMatchObject({ status: 'canceled', cancelReason: 'payment_timeout', needsAttention: false });
+    expect(voided.latePayments).toEqual([expect.objectContaining({ eventId, action: 'voided' })]);
+    expect(voided.timeline.slice(-2).map((e) => e.type)).toEqual(['late_payment', 'payment_voided']);
+    expect(sys.simulators.log.effects({ orderId: order.id, op: 'payment.void' })).toHaveLength(1);
+    expect(await storedCallbacks(sys, 'payment', eventId)).toEqual([expect.objectContaining({ matched: true })]);
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+  });
+
+  test('a capture after the payment timeout is refunded once and shows on the order for finance', async () => {
+    const sku = await seedSku(sys, 1);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    await waitForStatus(sys, order.id, 'canceled');
+    const handle = sys.temporal.client.workflow.getHandle(`order:${order.id}`);
+    await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+
+    const capture = { eventId: unique('pay'), orderId: order.id, type: 'captured', amount: '149.90', currency: 'TRY' };
+    const answers = await Promise.all([
+      sys.signed('/callbacks/payments', capture),
+      sys.signed('/callbacks/payments', capture),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const refunded = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.paymentStatus).toBe('refunded');
+      return o;
+    });
+    expect(refunded.totals.refunded).toBe('149.90');
+    expect(refunded.latePayments).toEqual([
+      expect.objectContaining({ eventId: capture.eventId, action: 'refunded', amount: '149.90' }),
+    ]);
+    await sys.signed('/callbacks/payments', capture);
+    const refunds = sys.simulators.log.effects({ orderId: order.id, op: 'payment.refund' });
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]).toMatchObject({ key: `late-refund:${order.id}:${capture.eventId}` });
+    const settlement = sys.temporal.client.workflow.getHandle(`late-payment:${order.id}:${capture.eventId}`);
+    expect(await settlement.result()).toMatchObject({ action: 'refunded', amount: '149.90' });
+    // Listed with the other canceled orders; nothing about the order but its payment changed.
+    const list = await sys.call('GET', `/orders?status=canceled&limit=100`);
+    expect((list.body as { items: { id: string; paymentStatus: string }[] }).items).toContainEqual(
+      expect.objectContaining({ id: order.id, paymentStatus: 'refunded' }),
+    );
   });
 });

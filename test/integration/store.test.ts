@@ -220,6 +220,69 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
     });
   });
 
+  describe('recordLatePayment', () => {
+    const late = (orderId: string, n: number, refunded?: string) => ({
+      orderId,
+      payment: {
+        key: `late-payment:${orderId}:evt-${n}`,
+        eventId: `evt-${n}`,
+        action: refunded ? ('refunded' as const) : ('voided' as const),
+        amount: refunded ?? '10.00',
+        at: new Date(BASE_TIME + 60_000 + n).toISOString(),
+      },
+      entries: [{ type: 'late_payment', detail: `event ${n}` }],
+      paymentStatus: refunded ? ('refunded' as const) : ('voided' as const),
+      refunded,
+    });
+
+    test('settlements of several late events all land, each once, however often retried or raced', async () => {
+      const base = orderView(500, { status: 'canceled', cancelReason: 'payment_timeout', version: 4 });
+      await readModel.recordOrder(base);
+      await Promise.all([
+        readModel.recordLatePayment(late(base.id, 1, '100.00')),
+        readModel.recordLatePayment(late(base.id, 2, '50.25')),
+        readModel.recordLatePayment(late(base.id, 1, '100.00')),
+        readModel.recordLatePayment(late(base.id, 3)),
+      ]);
+      await readModel.recordLatePayment(late(base.id, 2, '50.25'));
+
+      const order = (await store.getOrder(base.id))!;
+      expect(order.latePayments!.map((p) => p.eventId).sort()).toEqual(['evt-1', 'evt-2', 'evt-3']);
+      expect(order.totals.refunded).toBe('150.25');
+      expect(order.version).toBe(7);
+      expect(order.status).toBe('canceled');
+      expect(order.timeline.filter((e) => e.type === 'late_payment')).toHaveLength(3);
+      // The list columns follow the snapshot.
+      const page = await store.listOrders({ status: 'canceled', limit: 50 });
+      expect(page.items.find((o) => o.id === base.id)?.totals.refunded).toBe('150.25');
+    });
+
+    test('a failed settlement flags the order for an operator', async () => {
+      const base = orderView(501, { status: 'canceled', version: 2 });
+      await readModel.recordOrder(base);
+      await readModel.recordLatePayment({
+        ...late(base.id, 9),
+        paymentStatus: undefined,
+        attention: { step: 'late_payment_void', reason: 'provider down' },
+      });
+      const order = (await store.getOrder(base.id))!;
+      expect(order).toMatchObject({
+        needsAttention: true,
+        attention: { step: 'late_payment_void', reason: 'provider down' },
+        paymentStatus: 'pending',
+      });
+      const flagged = await store.listOrders({ needsAttention: true, limit: 50 });
+      expect(flagged.items.map((o) => o.id)).toContain(base.id);
+    });
+
+    test('refuses an order the read model does not hold, for good', async () => {
+      await expect(readModel.recordLatePayment(late('webstore:NOPE', 1))).rejects.toMatchObject({
+        type: 'InvalidInput',
+        nonRetryable: true,
+      });
+    });
+  });
+
   describe('callbacks', () => {
     test('the same source and event id is a duplicate; another source is not', async () => {
       const cb = {
