@@ -167,12 +167,23 @@ async function main(): Promise<void> {
   await callback('/callbacks/payments', { eventId: lateEvent, orderId: e.id, type: 'captured', amount: '159.95', currency: 'TRY' });
   await until(e.id, webstore, (o) => o.paymentStatus === 'refunded');
 
+  // 10. a payment event reaching an order while its cancel waits for an operator: settled once the order ends
+  worker.simulators.faults.set('erp.reverseSale', 'always', 'permanent');
+  const k = await order(`R${run}-late-open`, 'card');
+  await toLabel(k.id, webstore, 'authorized');
+  await call('POST', `/orders/${k.id}/cancel`, webstore, { reason: 'customer_request' });
+  await until(k.id, webstore, (o) => o.attention?.step === 'compensate:post_erp_sale');
+  await callback('/callbacks/payments', { eventId: event(), orderId: k.id, type: 'authorized', amount: '159.95', currency: 'TRY' });
+  await call('POST', `/orders/${k.id}/skip`, operator, { reason: 'reversed by hand in the ERP' });
+  await until(k.id, webstore, (o) => o.status === 'canceled' && o.timeline.some((t) => t.type === 'late_payment'));
+  worker.simulators.faults.clear();
+
   await new Promise((r) => setTimeout(r, 500));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const names = ['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'];
-  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent)];
-  names.push('late-payment-refunded');
+  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent), orderWorkflowId(k.id)];
+  names.push('late-payment-refunded', 'payment-while-canceling');
   for (const [i, workflowId] of workflowIds.entries()) {
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const file = join(outDir, `${String(i + 1).padStart(2, '0')}-${names[i]}.json`);

@@ -12,9 +12,11 @@ import {
   sleep,
   upsertSearchAttributes,
   allHandlersFinished,
+  startChild,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { OrderActivities } from '../contract/activities';
 import type {
   OrderInput,
@@ -45,7 +47,11 @@ import {
   type RefundDecision,
   OrderStatusAttr,
   NeedsAttentionAttr,
+  ChannelAttr,
+  ExternalOrderIdAttr,
+  latePaymentWorkflowId,
 } from '../contract/workflow';
+import { latePaymentWorkflow } from './late-payment';
 import {
   canTransition,
   carrierTarget,
@@ -138,6 +144,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let publishedVersion = 0;
   let finished = false;
   let canceling: { reason: string; actor: string } | undefined;
+  /** Payments that arrived when the order could no longer take them (see the payment signal handler). */
+  const unsettledPayments: PaymentEvent[] = [];
   let compensating = false;
   let awaitingOperator = false;
   let operatorCommand: OperatorCommand | undefined;
@@ -351,6 +359,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       publish();
     } else {
       log({ type: 'ignored_event', detail: `payment ${event.type} while ${order.status}/${order.paymentStatus}` });
+      // Money arriving for an order that is being or has been canceled (or whose payment already failed): it is
+      // given back by a late-payment settlement once the order has ended canceled.
+      const refused = canceling !== undefined || order.status === 'canceled' || paymentOutcome === 'failed';
+      if (refused && (event.type === 'authorized' || event.type === 'captured')) unsettledPayments.push(event);
       publish();
     }
   });
@@ -513,6 +525,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     finished = true;
     await persister;
     await condition(allHandlersFinished);
+    // Only orders that saw such a payment record the patch marker, so histories without one replay unchanged.
+    if (unsettledPayments.length > 0 && patched('settle-late-payments')) {
+      for (let i = 0; i < unsettledPayments.length; i++) await settleLatePayment(unsettledPayments[i]!);
+    }
   });
   if (workflowCancelled) throw workflowCancelled;
   return view();
@@ -791,6 +807,34 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       order.paymentStatus = 'voided';
       publish();
       log({ type: 'payment_voided' });
+    }
+  }
+
+  /**
+   * Starts the settlement (void or refund) of a payment this order could not take, as its own workflow that
+   * outlives the order's; the id is the one the API uses for payments reaching the ended order, so an event is
+   * settled once whichever path it took.
+   */
+  async function settleLatePayment(event: PaymentEvent): Promise<void> {
+    if (order.status !== 'canceled') {
+      log({ type: 'late_payment_kept', detail: `payment ${event.type} (event ${event.eventId}) not settled: order ${order.status}` });
+      return;
+    }
+    try {
+      await startChild(latePaymentWorkflow, {
+        workflowId: latePaymentWorkflowId(orderId, event.eventId),
+        args: [{ orderId, event, total: order.totals.total, currency: order.totals.currency }],
+        parentClosePolicy: 'ABANDON',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: ChannelAttr, value: input.channel },
+          { key: NeedsAttentionAttr, value: false },
+          { key: ExternalOrderIdAttr, value: input.externalOrderId },
+        ],
+      });
+      log({ type: 'late_payment', detail: `payment ${event.type} (event ${event.eventId}) handed to its settlement` });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
 

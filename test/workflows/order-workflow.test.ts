@@ -14,6 +14,7 @@ import {
   warehouseEventSignal,
   FailureType,
   ORDER_WORKFLOW_TYPE,
+  latePaymentWorkflowId,
 } from '../../contract/workflow';
 import type { OrderInput, OrderView } from '../../contract/types';
 import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder, withWorker } from '../helpers/workflow-env';
@@ -172,7 +173,7 @@ describe('order workflow', () => {
     });
   });
 
-  test('a failed payment cancels the order; a later success is ignored', async () => {
+  test('a failed payment cancels the order and releases the stock', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput(), async (handle) => {
       await accept(handle);
@@ -182,6 +183,45 @@ describe('order workflow', () => {
       expect(order.paymentStatus).toBe('failed');
     });
     expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'releaseStock']);
+  });
+
+  test('a capture that arrives after the payment failed is refunded by a late-payment settlement', async () => {
+    // The release is slow, so the capture reaches the order while it is still canceling.
+    const fake = fakeActivities({ slow: { releaseStock: 500 } });
+    const input = orderInput();
+    const capture = { eventId: eventId(), type: 'captured' as const, amount: '200.00', currency: 'TRY', at: at() };
+    await run(fake, input, async (handle) => {
+      await accept(handle);
+      await pay(handle, 'failed');
+      await handle.signal(paymentEventSignal, capture);
+      // Poll before awaiting the result: a result call lets the test server skip time while the release still runs.
+      await waitForOrder(handle, (o) => o.status === 'canceled');
+      const final: OrderView = await handle.result();
+      expect(final).toMatchObject({ status: 'canceled', cancelReason: 'payment_failed', paymentStatus: 'failed' });
+      expect(final.timeline.filter((t) => t.type === 'late_payment')).toHaveLength(1);
+      const settlement = env.client.workflow.getHandle(latePaymentWorkflowId(input.orderId, capture.eventId));
+      expect(await settlement.result()).toMatchObject({ action: 'refunded', amount: '200.00' });
+    });
+    // The capture lands while the task running the release is open, so Temporal runs that task (and the
+    // idempotent release, a local activity) again: at least once, as every step.
+    expect([...new Set(fake.calls)]).toEqual(['validateOrder', 'reserveStock', 'releaseStock', 'refundPayment', 'recordLatePayment']);
+    expect(fake.calls.filter((c) => c === 'refundPayment')).toHaveLength(1);
+    expect(fake.latePayments).toEqual([
+      expect.objectContaining({ orderId: input.orderId, refunded: '200.00', paymentStatus: 'refunded' }),
+    ]);
+  });
+
+  test('a capture while the order is still waiting for its payment is taken, not settled', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      await pay(handle, 'captured');
+      await pay(handle, 'captured'); // a second capture event for the same payment: recorded only
+      const order = await waitForOrder(handle, (o) => o.status === 'picking');
+      expect(order.paymentStatus).toBe('captured');
+    });
+    expect(fake.calls).not.toContain('refundPayment');
+    expect(fake.latePayments).toEqual([]);
   });
 
   test('out of stock: canceled at acceptance, nothing to release', async () => {
