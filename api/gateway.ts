@@ -31,6 +31,7 @@ import {
   acceptanceUpdate,
   cancelOrderUpdate,
   carrierEventSignal,
+  latePaymentSearchAttributes,
   latePaymentWorkflowId,
   orderQuery,
   orderWorkflowId,
@@ -225,11 +226,7 @@ export function createTemporalGateway(client: Client): OrderGateway {
           args: [input],
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: ChannelAttr, value: order.channel },
-            { key: NeedsAttentionAttr, value: false },
-            { key: ExternalOrderIdAttr, value: order.externalOrderId },
-          ],
+          typedSearchAttributes: latePaymentSearchAttributes(order),
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw translate(err);

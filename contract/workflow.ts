@@ -32,6 +32,15 @@ export function latePaymentWorkflowId(orderId: string, eventId: string): string 
   return `late-payment:${orderId}:${eventId}`;
 }
 
+/** A settlement is found in the Temporal UI by the order's channel and external id, and by NeedsAttention. */
+export function latePaymentSearchAttributes(order: { channel: string; externalOrderId: string }) {
+  return [
+    { key: ChannelAttr, value: order.channel },
+    { key: NeedsAttentionAttr, value: false },
+    { key: ExternalOrderIdAttr, value: order.externalOrderId },
+  ];
+}
+
 export interface LatePaymentInput {
   orderId: string;
   /** The provider's `authorized` or `captured` event, as the callback carried it. */

@@ -47,8 +47,7 @@ import {
   type RefundDecision,
   OrderStatusAttr,
   NeedsAttentionAttr,
-  ChannelAttr,
-  ExternalOrderIdAttr,
+  latePaymentSearchAttributes,
   latePaymentWorkflowId,
 } from '../contract/workflow';
 import { latePaymentWorkflow } from './late-payment';
@@ -826,11 +825,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         args: [{ orderId, event, total: order.totals.total, currency: order.totals.currency }],
         parentClosePolicy: 'ABANDON',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: ChannelAttr, value: input.channel },
-          { key: NeedsAttentionAttr, value: false },
-          { key: ExternalOrderIdAttr, value: input.externalOrderId },
-        ],
+        typedSearchAttributes: latePaymentSearchAttributes(input),
       });
       log({ type: 'late_payment', detail: `payment ${event.type} (event ${event.eventId}) handed to its settlement` });
     } catch (err) {
