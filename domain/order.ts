@@ -163,3 +163,20 @@ export function paymentStatusAfterRefund(totalMinor: number, refundedMinor: numb
   if (refundedMinor <= 0) return current;
   return refundedMinor >= totalMinor ? 'refunded' : 'partially_refunded';
 }
+
+/**
+ * Why a payment event cannot be taken as the order's payment as it stands (another currency, another amount), or
+ * null when it can. An event without an amount or currency is the provider vouching for the order's total.
+ */
+export function paymentMismatch(
+  event: { amount?: string | undefined; currency?: string | undefined },
+  totals: Pick<OrderTotals, 'total' | 'currency'>,
+): string | null {
+  if (event.currency !== undefined && event.currency !== totals.currency) {
+    return `paid in ${event.currency}, the order is in ${totals.currency}`;
+  }
+  if (event.amount !== undefined && toMinor(event.amount) !== toMinor(totals.total)) {
+    return `paid ${fromMinor(toMinor(event.amount))} ${totals.currency}, the order total is ${totals.total} ${totals.currency}`;
+  }
+  return null;
+}

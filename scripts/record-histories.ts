@@ -178,12 +178,19 @@ async function main(): Promise<void> {
   await until(k.id, webstore, (o) => o.status === 'canceled' && o.timeline.some((t) => t.type === 'late_payment'));
   worker.simulators.faults.clear();
 
+  // 11. a card payment of another amount, held for an operator who accepts it (in flight at the warehouse)
+  const m = await order(`R${run}-amount`, 'card');
+  await callback('/callbacks/payments', { eventId: event(), orderId: m.id, type: 'authorized', amount: '150.00', currency: 'TRY' });
+  await until(m.id, webstore, (o) => o.attention?.step === 'payment_amount');
+  await call('POST', `/orders/${m.id}/skip`, operator, { reason: 'price agreed by phone' });
+  await until(m.id, webstore, (o) => o.status === 'picking');
+
   await new Promise((r) => setTimeout(r, 500));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const names = ['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'];
-  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent), orderWorkflowId(k.id)];
-  names.push('late-payment-refunded', 'payment-while-canceling');
+  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent), orderWorkflowId(k.id), orderWorkflowId(m.id)];
+  names.push('late-payment-refunded', 'payment-while-canceling', 'payment-amount-accepted');
   for (const [i, workflowId] of workflowIds.entries()) {
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const file = join(outDir, `${String(i + 1).padStart(2, '0')}-${names[i]}.json`);

@@ -57,6 +57,7 @@ import {
   decideRefund,
   isCancelable,
   isStaleCarrierEvent,
+  paymentMismatch,
   paymentStatusAfterRefund,
   priceLines,
   returnRequestProblem,
@@ -149,6 +150,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let awaitingOperator = false;
   let operatorCommand: OperatorCommand | undefined;
   let paymentOutcome: PaymentEvent['type'] | undefined;
+  /** The event behind `paymentOutcome`: its amount and currency are checked against the order. */
+  let paymentEvent: PaymentEvent | undefined;
+  /** What was actually paid, kept only when an operator accepted a payment that differs from the total. */
+  let paidAmount: { amount: string; currency: string } | undefined;
   let packed = false;
   let returnReceived: WarehouseEvent['lines'] | undefined;
   let pendingReturn: { lines: StockLine[]; reason: string; actor: string } | undefined;
@@ -353,6 +358,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     const waiting = isPrepaid && order.status === 'new' && !canceling;
     if (waiting && (paymentOutcome === undefined || (paymentOutcome === 'authorized' && event.type === 'captured'))) {
       paymentOutcome = event.type;
+      paymentEvent = event;
     } else if (event.type === 'captured' && order.paymentStatus === 'authorized' && order.status !== 'canceled') {
       order.paymentStatus = 'captured'; // captured at the provider's side after the authorization
       publish();
@@ -574,6 +580,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       }
       order.paymentStatus = paymentOutcome === 'captured' ? 'captured' : 'authorized';
       compensations.push({ name: 'refund_or_void_payment', run: () => refundOrVoid() });
+      await checkPaymentAmount();
       setStatus('confirmed', `payment ${order.paymentStatus}`);
     }
 
@@ -692,7 +699,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     await step('commit_stock', () => db.commitStock({ orderId }));
     if (order.paymentStatus === 'authorized') {
       const captured = await step('capture_payment', () =>
-        ext.capturePayment({ key: `capture:${orderId}`, orderId, amount: order.totals.total, currency: order.totals.currency }),
+        ext.capturePayment({ key: `capture:${orderId}`, orderId, ...(paidAmount ?? { amount: order.totals.total, currency: order.totals.currency }) }),
       );
       if (captured !== SKIPPED) {
         order.paymentStatus = 'captured';
@@ -790,17 +797,48 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     publish();
   }
 
+  /**
+   * A payment whose amount or currency differs from the order's total is not taken as it stands: the order waits
+   * in `new` with needsAttention (step `payment_amount`). An operator skip accepts it as paid (what was paid is then
+   * what is captured or refunded), a retry checks the newest capture again, a cancel gives it back.
+   */
+  async function checkPaymentAmount(): Promise<void> {
+    let problem = paymentEvent ? paymentMismatch(paymentEvent, order.totals) : null;
+    if (problem === null || !patched('payment-amount-check')) return;
+    for (;;) {
+      const event = paymentEvent!;
+      paidAmount = { amount: event.amount ?? order.totals.total, currency: event.currency ?? order.totals.currency };
+      raiseAttention('payment_amount', `${problem}; skip to accept the payment as it is, or cancel to give it back`);
+      const command = (await awaitOperator())!;
+      if (command.kind === 'skip') {
+        clearAttention(`payment_amount accepted as paid: ${command.reason ?? ''}`, command.actor);
+        return;
+      }
+      log({ type: 'operator_retry', detail: 'payment_amount', actor: command.actor });
+      order.paymentStatus = paymentOutcome === 'captured' ? 'captured' : 'authorized';
+      problem = paymentMismatch(paymentEvent!, order.totals);
+      if (problem === null) {
+        paidAmount = undefined;
+        clearAttention('payment_amount: the newest payment matches the total', command.actor);
+        return;
+      }
+    }
+  }
+
   async function refundOrVoid(): Promise<void> {
     if (order.paymentStatus === 'captured') {
+      const paid = paidAmount ?? { amount: order.totals.total, currency: order.totals.currency };
       const refund = await ext.refundPayment({
         key: `refund:${orderId}:cancel`,
         orderId,
-        amount: order.totals.total,
-        currency: order.totals.currency,
+        amount: paid.amount,
+        currency: paid.currency,
         reason: 'order canceled',
       });
-      addRefunded(toMinor(order.totals.total));
-      log({ type: 'payment_refunded', detail: refund.refundId });
+      if (paid.currency === order.totals.currency) addRefunded(toMinor(paid.amount));
+      // All that was paid went back, even when that was less than the total.
+      if (paidAmount) order.paymentStatus = 'refunded';
+      log({ type: 'payment_refunded', detail: `${refund.refundId} ${paid.amount} ${paid.currency}` });
     } else if (order.paymentStatus === 'authorized') {
       await ext.voidPayment({ key: `void:${orderId}`, orderId });
       order.paymentStatus = 'voided';

@@ -193,6 +193,37 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
     expect(still.timeline.filter((e) => e.type === 'payment_event')).toEqual([]);
   });
 
+  test('a payment of another amount holds the order for an operator, who accepts it with a skip', async () => {
+    const sku = await seedSku(sys, 1);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    const res = await sys.signed('/callbacks/payments', {
+      eventId: unique('pay'),
+      orderId: order.id,
+      type: 'authorized',
+      amount: '14.99',
+      currency: 'TRY',
+    });
+    expect(res.status).toBe(200);
+    const held = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.needsAttention).toBe(true);
+      return o;
+    });
+    expect(held).toMatchObject({ status: 'new', paymentStatus: 'authorized', attention: { step: 'payment_amount' } });
+    expect(held.attention?.reason).toContain('paid 14.99 TRY, the order total is 149.90 TRY');
+    const flagged = await sys.call<{ items: OrderView[] }>('GET', '/orders?needsAttention=true&status=new&limit=100');
+    expect(flagged.body.items.map((o) => o.id)).toContain(order.id);
+    expect(sys.simulators.log.find({ orderId: order.id, op: 'invoice.issueInvoice' })).toEqual([]);
+
+    const skipped = await sys.call('POST', `/orders/${order.id}/skip`, { body: { reason: 'price agreed by phone' } });
+    expect(skipped.status).toBe(200);
+    const picking = await waitForStatus(sys, order.id, 'picking');
+    expect(picking.needsAttention).toBe(false);
+    expect(picking.timeline).toContainEqual(
+      expect.objectContaining({ type: 'attention_cleared', actor: expect.any(String), detail: expect.stringContaining('price agreed by phone') }),
+    );
+  });
+
   test('a failed payment cancels the order and releases its stock', async () => {
     const sku = await seedSku(sys, 2);
     const order = await placeOrder(sys, [{ sku, quantity: 2 }]);

@@ -8,6 +8,7 @@ import {
   isCancelable,
   isStaleCarrierEvent,
   isTerminal,
+  paymentMismatch,
   paymentStatusAfterRefund,
   priceLines,
   returnRequestProblem,
@@ -380,5 +381,23 @@ describe('paymentStatusAfterRefund', () => {
     expect(paymentStatusAfterRefund(29980, 29979, 'partially_refunded')).toBe('partially_refunded');
     expect(paymentStatusAfterRefund(29980, 29980, 'partially_refunded')).toBe('refunded');
     expect(paymentStatusAfterRefund(29980, 30000, 'captured')).toBe('refunded');
+  });
+});
+
+describe('paymentMismatch', () => {
+  const totals = { total: '299.80', currency: 'TRY' };
+
+  test('the total in the order currency, written either way, or no amount at all, is the payment', () => {
+    expect(paymentMismatch({ amount: '299.80', currency: 'TRY' }, totals)).toBeNull();
+    expect(paymentMismatch({ amount: '299.8' }, totals)).toBeNull();
+    expect(paymentMismatch({}, totals)).toBeNull();
+  });
+
+  test('less, more or another currency is named with both sides', () => {
+    expect(paymentMismatch({ amount: '299.79', currency: 'TRY' }, totals)).toBe(
+      'paid 299.79 TRY, the order total is 299.80 TRY',
+    );
+    expect(paymentMismatch({ amount: '300' }, totals)).toBe('paid 300.00 TRY, the order total is 299.80 TRY');
+    expect(paymentMismatch({ amount: '299.80', currency: 'EUR' }, totals)).toBe('paid in EUR, the order is in TRY');
   });
 });

@@ -224,6 +224,70 @@ describe('order workflow', () => {
     expect(fake.latePayments).toEqual([]);
   });
 
+  describe('a payment that differs from the order total', () => {
+    const payAmount = (handle: WorkflowHandle, type: 'authorized' | 'captured', amount: string, currency = 'TRY') =>
+      handle.signal(paymentEventSignal, { eventId: eventId(), type, amount, currency, at: at() });
+    const recording = <K extends 'capturePayment' | 'refundPayment'>(fake: ReturnType<typeof fakeActivities>, name: K) => {
+      const seen: Parameters<ReturnType<typeof fakeActivities>['activities'][K]>[0][] = [];
+      const original = fake.activities[name] as (args: unknown) => Promise<unknown>;
+      (fake.activities as unknown as Record<string, unknown>)[name] = async (args: never) => {
+        seen.push(args);
+        return original(args);
+      };
+      return seen;
+    };
+
+    test('waits in new for an operator; a skip accepts it and what was paid is what gets captured', async () => {
+      const fake = fakeActivities();
+      const captures = recording(fake, 'capturePayment');
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await payAmount(handle, 'authorized', '300.00');
+        const held = await waitForOrder(handle, (o) => o.needsAttention);
+        expect(held).toMatchObject({ status: 'new', paymentStatus: 'authorized' });
+        expect(held.attention).toMatchObject({ step: 'payment_amount' });
+        expect(held.attention?.reason).toContain('paid 300.00 TRY, the order total is 309.85 TRY');
+        expect(fake.calls).toEqual(['validateOrder', 'reserveStock']); // nothing issued for an unsettled payment
+        await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'customer agreed the discount' }] });
+        await packAndLabel(handle);
+        await carrier(handle, 'picked_up');
+        await waitForOrder(handle, (o) => o.status === 'shipped' && o.paymentStatus === 'captured');
+      });
+      expect(captures).toEqual([expect.objectContaining({ amount: '300.00', currency: 'TRY' })]);
+    });
+
+    test('a cancel while it waits gives back exactly what was paid', async () => {
+      const fake = fakeActivities();
+      const refunds = recording(fake, 'refundPayment');
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await payAmount(handle, 'captured', '100.00');
+        await waitForOrder(handle, (o) => o.attention?.step === 'payment_amount');
+        const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'operator_request', actor: 'op' }] });
+        expect(order).toMatchObject({ status: 'canceled', paymentStatus: 'refunded', needsAttention: false });
+        expect(order.totals.refunded).toBe('100.00');
+      });
+      expect(refunds).toEqual([expect.objectContaining({ amount: '100.00', currency: 'TRY' })]);
+      expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'refundPayment', 'releaseStock']);
+    });
+
+    test('another currency is held too; a retry after the right capture arrived goes on', async () => {
+      const fake = fakeActivities();
+      const captures = recording(fake, 'capturePayment');
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await payAmount(handle, 'authorized', '309.85', 'EUR');
+        const held = await waitForOrder(handle, (o) => o.needsAttention);
+        expect(held.attention?.reason).toContain('paid in EUR, the order is in TRY');
+        await payAmount(handle, 'captured', '309.85');
+        await handle.executeUpdate(retryStepUpdate, { args: [operator] });
+        const order = await waitForOrder(handle, (o) => o.status === 'picking');
+        expect(order).toMatchObject({ paymentStatus: 'captured', needsAttention: false });
+      });
+      expect(captures).toEqual([]); // captured by the provider already: nothing to capture at shipping
+    });
+  });
+
   test('out of stock: canceled at acceptance, nothing to release', async () => {
     const fake = fakeActivities({ outOfStock: true });
     await run(fake, orderInput(), async (handle) => {
