@@ -742,22 +742,23 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     }
 
     const amount = toMinor(decision.amount);
+    const refundAmount = refundableOf(decision.amount);
     if (amount > 0) {
       if (input.payment.method === 'marketplace') {
         recordMarketplaceRefund(decision.amount);
-      } else {
+      } else if (toMinor(refundAmount) > 0) {
         const refund = await step('refund_payment', () =>
           ext.refundPayment({
             key: `refund:${returnId}`,
             orderId,
-            amount: decision.amount,
+            amount: refundAmount,
             currency: order.totals.currency,
             reason: request.reason,
           }),
         );
         if (refund !== SKIPPED) {
-          record.refund = { amount: decision.amount, refundId: refund.refundId, at: now() };
-          addRefunded(amount);
+          record.refund = { amount: refundAmount, refundId: refund.refundId, at: now() };
+          addRefunded(toMinor(refundAmount));
         }
       }
       if (order.invoice) {
@@ -778,8 +779,20 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     if (decision.restock.length > 0) {
       await step('restock_return', () => db.restockReturn({ orderId, returnId, lines: decision.restock }));
     }
-    log({ type: 'return_settled', detail: `refunded ${decision.amount} ${order.totals.currency}` });
+    log({ type: 'return_settled', detail: `refunded ${refundAmount} ${order.totals.currency}` });
     setStatus('return_completed');
+  }
+
+  /**
+   * What a return may refund: the returned lines' value, but never more than is left of a payment an operator
+   * accepted below the total (the credit note still covers the lines' full value, as the invoice did).
+   */
+  function refundableOf(due: string): string {
+    if (!paidAmount || paidAmount.currency !== order.totals.currency) return due;
+    const left = Math.max(0, toMinor(paidAmount.amount) - toMinor(order.totals.refunded));
+    if (toMinor(due) <= left) return due;
+    log({ type: 'refund_capped', detail: `${due} ${order.totals.currency} due, ${fromMinor(left)} left of the ${paidAmount.amount} paid` });
+    return fromMinor(left);
   }
 
   function recordMarketplaceRefund(amount: string) {
@@ -793,7 +806,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   function addRefunded(minor: number) {
     const refunded = toMinor(order.totals.refunded) + minor;
     order.totals = { ...order.totals, refunded: fromMinor(refunded) };
-    order.paymentStatus = paymentStatusAfterRefund(toMinor(order.totals.total), refunded, order.paymentStatus);
+    // Against what was paid: an operator may have accepted less than the total.
+    const paid = paidAmount?.currency === order.totals.currency ? paidAmount.amount : order.totals.total;
+    order.paymentStatus = paymentStatusAfterRefund(toMinor(paid), refunded, order.paymentStatus);
     publish();
   }
 
@@ -836,8 +851,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         reason: 'order canceled',
       });
       if (paid.currency === order.totals.currency) addRefunded(toMinor(paid.amount));
-      // All that was paid went back, even when that was less than the total.
-      if (paidAmount) order.paymentStatus = 'refunded';
+      else order.paymentStatus = 'refunded'; // all that was paid went back, in the currency it was paid in
       log({ type: 'payment_refunded', detail: `${refund.refundId} ${paid.amount} ${paid.currency}` });
     } else if (order.paymentStatus === 'authorized') {
       await ext.voidPayment({ key: `void:${orderId}`, orderId });

@@ -256,6 +256,48 @@ describe('order workflow', () => {
       expect(captures).toEqual([expect.objectContaining({ amount: '300.00', currency: 'TRY' })]);
     });
 
+    test('a return refunds at most what is left of a payment accepted below the total', async () => {
+      const fake = fakeActivities();
+      const refunds = recording(fake, 'refundPayment');
+      const notes: unknown[] = [];
+      const creditNote = fake.activities.issueCreditNote;
+      fake.activities.issueCreditNote = async (args) => {
+        notes.push(args);
+        return creditNote(args);
+      };
+      await run(fake, orderInput(), async (handle) => {
+        await accept(handle);
+        await payAmount(handle, 'captured', '300.00');
+        await waitForOrder(handle, (o) => o.attention?.step === 'payment_amount');
+        await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'discount agreed' }] });
+        await packAndLabel(handle);
+        await carrier(handle, 'picked_up');
+        await carrier(handle, 'delivered');
+        await waitForOrder(handle, (o) => o.status === 'delivered');
+        await handle.executeUpdate(requestReturnUpdate, {
+          args: [{ lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }], reason: 'changed_mind', actor: 'webstore' }],
+        });
+        await handle.signal(warehouseEventSignal, {
+          eventId: eventId(),
+          type: 'return_received',
+          lines: [
+            { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
+            { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
+          ],
+          at: at(),
+        });
+        const done = await waitForOrder(handle, (o) => o.status === 'return_completed');
+        expect(done.totals.refunded).toBe('300.00');
+        expect(done.paymentStatus).toBe('refunded'); // all that was paid
+        expect(done.return?.refund?.amount).toBe('300.00');
+        expect(done.timeline).toContainEqual(
+          expect.objectContaining({ type: 'refund_capped', detail: '309.85 TRY due, 300.00 left of the 300.00 paid' }),
+        );
+      });
+      expect(refunds).toEqual([expect.objectContaining({ amount: '300.00' })]);
+      expect(notes).toEqual([expect.objectContaining({ amount: '309.85' })]); // the invoice's value, in full
+    });
+
     test('a cancel while it waits gives back exactly what was paid', async () => {
       const fake = fakeActivities();
       const refunds = recording(fake, 'refundPayment');
