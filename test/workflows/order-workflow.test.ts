@@ -60,6 +60,8 @@ const pay = (handle: WorkflowHandle, type: 'authorized' | 'captured' | 'failed')
 const carrier = (handle: WorkflowHandle, status: 'picked_up' | 'in_transit' | 'delivered' | 'returned_to_sender', id = eventId()) =>
   handle.signal(carrierEventSignal, { eventId: id, carrier: 'yurtici', trackingNumber: 'YK123', status, at: at() });
 const packed = (handle: WorkflowHandle) => handle.signal(warehouseEventSignal, { eventId: eventId(), type: 'packed', at: at() });
+const returnReceived = (handle: WorkflowHandle, lines: { sku: string; quantity: number; condition: 'sellable' | 'damaged' }[]) =>
+  handle.signal(warehouseEventSignal, { eventId: eventId(), type: 'return_received', lines, at: at() });
 const accept = async (handle: WorkflowHandle, requestId = 'req-x') =>
   (await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId }] })).order;
 const operator = { actor: 'op@example.com' };
@@ -277,15 +279,10 @@ describe('order workflow', () => {
         await handle.executeUpdate(requestReturnUpdate, {
           args: [{ lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }], reason: 'changed_mind', actor: 'webstore' }],
         });
-        await handle.signal(warehouseEventSignal, {
-          eventId: eventId(),
-          type: 'return_received',
-          lines: [
-            { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
-            { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
-          ],
-          at: at(),
-        });
+        await returnReceived(handle, [
+          { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
+          { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
+        ]);
         const done = await waitForOrder(handle, (o) => o.status === 'return_completed');
         expect(done.totals.refunded).toBe('300.00');
         expect(done.paymentStatus).toBe('refunded'); // all that was paid
@@ -447,12 +444,7 @@ describe('order workflow', () => {
       });
       expect(pending.status).toBe('return_pending');
       expect(pending.return?.returnCode).toBe('RET-1');
-      await handle.signal(warehouseEventSignal, {
-        eventId: eventId(),
-        type: 'return_received',
-        lines: [{ sku: 'SKU-1', quantity: 1, condition: 'sellable' }],
-        at: at(),
-      });
+      await returnReceived(handle, [{ sku: 'SKU-1', quantity: 1, condition: 'sellable' }]);
       const done = (await handle.result()) as OrderView;
       expect(done.status).toBe('return_completed');
       expect(done.paymentStatus).toBe('partially_refunded');
@@ -472,15 +464,10 @@ describe('order workflow', () => {
       await handle.executeUpdate(requestReturnUpdate, {
         args: [{ lines: [{ sku: 'SKU-1', quantity: 2 }], reason: 'broken', actor: 'trendyol' }],
       });
-      await handle.signal(warehouseEventSignal, {
-        eventId: eventId(),
-        type: 'return_received',
-        lines: [
-          { sku: 'SKU-1', quantity: 1, condition: 'sellable' },
-          { sku: 'SKU-1', quantity: 1, condition: 'damaged' },
-        ],
-        at: at(),
-      });
+      await returnReceived(handle, [
+        { sku: 'SKU-1', quantity: 1, condition: 'sellable' },
+        { sku: 'SKU-1', quantity: 1, condition: 'damaged' },
+      ]);
       const waiting = await waitForOrder(handle, (o) => o.needsAttention);
       expect(waiting.attention?.step).toBe('refund_decision');
       await expectConflict(handle.executeUpdate(retryStepUpdate, { args: [operator] }), /refund decision/);
@@ -504,15 +491,10 @@ describe('order workflow', () => {
       await carrier(handle, 'returned_to_sender');
       const pending = await waitForOrder(handle, (o) => o.status === 'return_pending');
       expect(pending.return?.source).toBe('returned_to_sender');
-      await handle.signal(warehouseEventSignal, {
-        eventId: eventId(),
-        type: 'return_received',
-        lines: [
-          { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
-          { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
-        ],
-        at: at(),
-      });
+      await returnReceived(handle, [
+        { sku: 'SKU-1', quantity: 2, condition: 'sellable' },
+        { sku: 'SKU-2', quantity: 1, condition: 'sellable' },
+      ]);
       const done = (await handle.result()) as OrderView;
       expect(done.status).toBe('return_completed');
     });
