@@ -32,6 +32,8 @@ export class CallLog {
   private readonly entries: CallLogEntry[] = [];
   private seq = 0;
 
+  private readonly listeners = new Set<(entry: CallLogEntry) => void>();
+
   constructor(private readonly maxEntries = 10_000) {}
 
   /** Used by the simulators; keeps the newest `maxEntries`. */
@@ -39,7 +41,17 @@ export class CallLog {
     const full = { seq: ++this.seq, at: new Date().toISOString(), ...entry };
     this.entries.push(full);
     if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
+    for (const listener of this.listeners) listener(full);
     return full;
+  }
+
+  /**
+   * Calls `listener` with every entry from now on, as the other side of the simulated system would see the call
+   * (the carrier learns of the label it issued, the channel of the status written back). Returns the unsubscribe.
+   */
+  subscribe(listener: (entry: CallLogEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Entries matching every given field, oldest first. */

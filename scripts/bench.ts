@@ -12,6 +12,10 @@
 //   --latency-seconds / BENCH_LATENCY_SECONDS (10) --concurrency / BENCH_CONCURRENCY (64 lifecycles in flight)
 //   --latency-payment / BENCH_LATENCY_PAYMENT (mixed | card | marketplace)
 //   --poll-ms / BENCH_POLL_MS (100)               --warmup / BENCH_WARMUP (10 unmeasured lifecycles)
+//   --client / BENCH_CLIENT (events | polling): how the carrier learns the tracking number and the channel that the
+//     order is delivered. events (default): as the real parties do, from the simulated carrier's label and the
+//     channel write-back, then one GET /orders/{id} (polled only until the read model shows it); polling: by
+//     polling GET /orders/{id} every --poll-ms throughout.
 //   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
 //   --timeout-seconds / BENCH_TIMEOUT_SECONDS (300)
 //   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
@@ -39,6 +43,7 @@ import {
 } from '../workers/system';
 import type { OmsORM } from '../entities/orm';
 import type { RunningApi } from '../api';
+import type { CallLog, CallLogEntry } from '../integrations/callLog';
 
 // ---------------------------------------------------------------- options
 
@@ -48,6 +53,7 @@ interface BenchOptions {
   latencySeconds: number;
   concurrency: number;
   pollMs: number;
+  client: 'events' | 'polling';
   timeoutSeconds: number;
   profileSample: number;
   warmup: number;
@@ -64,6 +70,7 @@ function readOptions(): BenchOptions {
       'latency-seconds': { type: 'string' },
       concurrency: { type: 'string' },
       'poll-ms': { type: 'string' },
+      client: { type: 'string' },
       'timeout-seconds': { type: 'string' },
       'profile-sample': { type: 'string' },
       warmup: { type: 'string' },
@@ -92,6 +99,7 @@ function readOptions(): BenchOptions {
     ),
     concurrency: Math.floor(num('--concurrency / BENCH_CONCURRENCY', values.concurrency, env.BENCH_CONCURRENCY, 64, 1)),
     pollMs: num('--poll-ms / BENCH_POLL_MS', values['poll-ms'], env.BENCH_POLL_MS, 100, 1),
+    client: clientMode(values.client ?? env.BENCH_CLIENT),
     timeoutSeconds: num(
       '--timeout-seconds / BENCH_TIMEOUT_SECONDS',
       values['timeout-seconds'],
@@ -106,6 +114,14 @@ function readOptions(): BenchOptions {
     latencyPayment: paymentMix(values['latency-payment'] ?? env.BENCH_LATENCY_PAYMENT),
     databaseUrl: values.database ?? (env.BENCH_DATABASE_URL?.trim() || undefined),
   };
+}
+
+function clientMode(raw: string | undefined): BenchOptions['client'] {
+  const value = raw?.trim() || 'events';
+  if (value !== 'events' && value !== 'polling') {
+    throw new Error(`--client / BENCH_CLIENT: must be events or polling, got "${value}"`);
+  }
+  return value;
 }
 
 function paymentMix(raw: string | undefined): BenchOptions['latencyPayment'] {
@@ -398,6 +414,46 @@ async function pollOrder(
   }
 }
 
+/**
+ * The simulated outside world's view of what the OMS asked of it: a waiter registered before the request that
+ * causes the call resolves with the call (the carrier's label, the channel's status write-back).
+ */
+class SimulatorWatcher {
+  private readonly waiting = new Map<string, { match: (e: CallLogEntry) => boolean; resolve: (e: CallLogEntry) => void }[]>();
+  readonly stop: () => void;
+
+  constructor(log: CallLog) {
+    this.stop = log.subscribe((entry) => {
+      const list = this.waiting.get(entry.orderId);
+      if (!list) return;
+      const hit = list.findIndex((w) => w.match(entry));
+      if (hit < 0) return;
+      const [waiter] = list.splice(hit, 1);
+      if (list.length === 0) this.waiting.delete(entry.orderId);
+      waiter!.resolve(entry);
+    });
+  }
+
+  next(orderId: string, what: string, match: (e: CallLogEntry) => boolean, until: number): Promise<CallLogEntry> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.waiting.get(orderId) ?? [];
+        const at = list.indexOf(waiter);
+        if (at >= 0) list.splice(at, 1);
+        reject(new BenchError(`${orderId}: timed out waiting for ${what}`));
+      }, Math.max(0, until - Date.now()));
+      const waiter = {
+        match,
+        resolve: (e: CallLogEntry) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      this.waiting.set(orderId, [...(this.waiting.get(orderId) ?? []), waiter]);
+    });
+  }
+}
+
 interface LifecycleTimes {
   id: string;
   totalMs: number;
@@ -408,7 +464,12 @@ interface LifecycleTimes {
 }
 
 /** One order from POST to `delivered` in the read model, exactly as a channel, a PSP, the warehouse and a carrier would drive it. */
-async function runLifecycle(http: Http, plan: OrderPlan, pollMs: number): Promise<LifecycleTimes> {
+async function runLifecycle(
+  http: Http,
+  plan: OrderPlan,
+  pollMs: number,
+  watcher: SimulatorWatcher | null,
+): Promise<LifecycleTimes> {
   const started = performance.now();
   const until = Date.now() + LIFECYCLE_TIMEOUT_MS;
   const created = await createOrder(http, plan);
@@ -426,10 +487,20 @@ async function runLifecycle(http: Http, plan: OrderPlan, pollMs: number): Promis
   // The warehouse reports `packed` straight away: the workflow keeps a report that arrives before the picking
   // task's creation is confirmed (status `confirmed`), so no poll for `picking` is needed.
   const afterPaid = performance.now();
+  const label = watcher?.next(
+    id,
+    'the carrier label',
+    (e) => e.op === 'carrier.createShipment' && (e.outcome === 'done' || e.outcome === 'replayed'),
+    until,
+  );
   await http.expect('POST /callbacks/warehouse', 'POST', '/callbacks/warehouse', [200], {
     signed: true,
     body: { eventId: `packed-${id}`, orderId: id, type: 'packed' },
   });
+  // The parcel leaves once the warehouse has the label from the OMS: the order shows its tracking number. With
+  // `events`, the first look is when the carrier has issued the label, then every --poll-ms until the read model has
+  // caught up.
+  if (label) await label;
   const labelled = await pollOrder(
     http,
     plan,
@@ -439,14 +510,22 @@ async function runLifecycle(http: Http, plan: OrderPlan, pollMs: number): Promis
     pollMs,
     until,
   );
-  const afterTracking = performance.now();
   const { carrier, trackingNumber } = labelled.shipment!;
+  const afterTracking = performance.now();
+  // The channel learns of the delivery from the OMS's status write-back.
+  const delivered = watcher?.next(
+    id,
+    'the delivered write-back',
+    (e) => e.op === 'channel.writeBack' && e.outcome === 'done' && e.data.status === 'delivered',
+    until,
+  );
   for (const status of ['picked_up', 'delivered'] as const) {
     await http.expect(`POST /callbacks/carriers`, 'POST', `/callbacks/carriers/${carrier}`, [200], {
       signed: true,
       body: { eventId: `${status}-${id}`, trackingNumber, status, at: new Date().toISOString() },
     });
   }
+  if (delivered) await delivered;
   await pollOrder(http, plan, id, 'delivered', (o) => o.status === 'delivered', pollMs, until);
   const done = performance.now();
   return {
@@ -713,6 +792,7 @@ async function main(): Promise<number> {
       `stack up in ${(bootMs / 1000).toFixed(1)} s: API ${api.url}, Temporal ${temporal.address}, DB ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
     );
     const http = new Http(api.url, deadline.signal);
+    const watcher = options.client === 'events' ? new SimulatorWatcher(worker.simulators.log) : null;
 
     // Seed: catalog entries and plenty of stock on a few SKUs, so orders contend on the same stock rows.
     for (const sku of SKUS) {
@@ -728,7 +808,7 @@ async function main(): Promise<number> {
 
     // Warm-up (not measured): JIT, the workflow bundle's first load, SQLite page cache.
     const warm = await pool(options.warmup, Math.min(options.warmup, 10), () =>
-      runLifecycle(http, planOrder('warm'), options.pollMs),
+      runLifecycle(http, planOrder('warm'), options.pollMs, watcher),
     );
     if (warm.failures.length > 0) throw new BenchError(`warm-up failed: ${warm.failures[0]}`);
     log(`warm-up: ${options.warmup} lifecycles`);
@@ -792,7 +872,7 @@ async function main(): Promise<number> {
     const childCpuBefore = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0);
     const phaseBStart = performance.now();
     const { results, failures } = await pool(options.orders, options.concurrency, () =>
-      runLifecycle(http, planOrder('run'), options.pollMs),
+      runLifecycle(http, planOrder('run'), options.pollMs, watcher),
     );
     const phaseBMs = performance.now() - phaseBStart;
     const cpu = process.cpuUsage(cpuBefore);
@@ -834,6 +914,7 @@ async function main(): Promise<number> {
       database: databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgresql',
       options: { ...options, databaseUrl: undefined },
       calibrationMs,
+      client: options.client,
       bootSeconds: Math.round(bootMs / 100) / 10,
       latency: {
         rate: options.rate,
@@ -917,6 +998,7 @@ async function main(): Promise<number> {
 
 interface TableInput {
   database: string;
+  client: string;
   calibrationMs: number;
   latency: {
     rate: number;
@@ -958,7 +1040,7 @@ function printTable(r: TableInput): void {
     ],
     ['  machine, event-loop delay p99', `${cores(l)}, ${l.eventLoopDelayMs.p99} ms`],
     [
-      `full lifecycles (${t.completed}/${t.orders}, ${t.concurrency} in flight)`,
+      `full lifecycles (${t.completed}/${t.orders}, ${t.concurrency} in flight, client ${r.client})`,
       `${t.lifecyclesPerSecond}/s in ${t.seconds} s`,
     ],
     ['  lifecycle latency', `p50 ${t.lifecycleMs.p50} ms  p99 ${t.lifecycleMs.p99} ms  max ${t.lifecycleMs.max} ms`],

@@ -66,6 +66,19 @@ describe('simulators are idempotent by key', () => {
   });
 });
 
+describe('call log subscribers', () => {
+  test('see each call as it happens, in order, until they unsubscribe', async () => {
+    const sims = createSimulators();
+    const seen: string[] = [];
+    const stop = sims.log.subscribe((e) => seen.push(`${e.op} ${e.outcome} ${String(e.data.trackingNumber ?? '')}`.trim()));
+    const label = await sims.carriers.aras.createShipment(shipment('web:2001'));
+    await sims.carriers.aras.createShipment(shipment('web:2001'));
+    stop();
+    await sims.carriers.aras.createShipment(shipment('web:2002'));
+    expect(seen).toEqual([`carrier.createShipment done ${label.trackingNumber}`, 'carrier.createShipment replayed']);
+  });
+});
+
 describe('undo operations', () => {
   test('cancelling what never existed or was already cancelled is a harmless no-op', async () => {
     const sims = createSimulators();
