@@ -82,4 +82,28 @@ describe.each(DB_KINDS)('concurrent orders on %s', (kind) => {
       expect(runs).toHaveLength(1);
     });
   });
+
+  test('an order posted again after its workflow ended answers 200 with its final state and starts nothing', async () => {
+    const sku = await seedSku(sys, 1);
+    const body = orderBody(unique('OOS'), [{ sku, quantity: 2 }]);
+    const first = await sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ status: 'canceled', cancelReason: 'out_of_stock' });
+    const handle = sys.temporal.client.workflow.getHandle(orderWorkflowId(first.body.id));
+    await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+
+    // More stock now would let a second workflow reserve it: the repeat must still be the first order.
+    await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 5 } });
+    const again = await Promise.all([1, 2].map(() => sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body })));
+    expect(again.map((r) => r.status)).toEqual([200, 200]);
+    for (const r of again) expect(r.body).toMatchObject({ id: first.body.id, status: 'canceled', cancelReason: 'out_of_stock' });
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+    await eventually(async () => {
+      const runs: string[] = [];
+      for await (const run of sys.temporal.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+        runs.push(run.runId);
+      }
+      expect(runs).toHaveLength(1);
+    });
+  });
 });
