@@ -82,29 +82,32 @@ async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<v
       })),
     );
   }
-  // The timeline only grows: entries already stored (same order, same seq) are left as they are.
-  if (view.timeline.length > 0) {
-    await em
-      .createQueryBuilder(TimelineRecord)
-      .insert(
-        view.timeline.map((entry, seq) => ({
+  await appendTimeline(em, orderId, view.timeline, 0);
+}
+
+/** Stores the timeline from entry `from` on. It only grows: entries already stored (same order, same seq) stay. */
+async function appendTimeline(em: SqlEntityManager, orderId: string, timeline: OrderView['timeline'], from: number) {
+  if (timeline.length <= from) return;
+  await em
+    .createQueryBuilder(TimelineRecord)
+    .insert(
+      timeline.slice(from).map((entry, i) => ({
         orderId,
-        seq,
-        at: isoDate(`timeline[${seq}].at`, entry.at),
+        seq: from + i,
+        at: isoDate(`timeline[${from + i}].at`, entry.at),
         type: entry.type,
         status: entry.status ?? null,
         detail: entry.detail ?? null,
         actor: entry.actor ?? null,
-        })),
-      )
-      .onConflict(['orderId', 'seq'])
-      .ignore()
-      .execute('run');
-  }
+      })),
+    )
+    .onConflict(['orderId', 'seq'])
+    .ignore()
+    .execute('run');
 }
 
 /** The closed order's snapshot with one late payment's settlement added; `null` when it is already there. */
-export function withLatePayment(view: OrderView, args: LatePaymentRecord): OrderView | null {
+function withLatePayment(view: OrderView, args: LatePaymentRecord): OrderView | null {
   const { payment } = args;
   if ((view.latePayments ?? []).some((p) => p.key === payment.key)) return null;
   const refunded =
@@ -186,7 +189,7 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
     async recordLatePayment(args: LatePaymentRecord): Promise<void> {
       if (typeof args?.orderId !== 'string' || args.orderId === '') throw invalidInput('orderId: required');
       if (typeof args.payment?.key !== 'string' || args.payment.key === '') throw invalidInput('payment.key: required');
-      isoDate('payment.at', args.payment.at);
+      const at = isoDate('payment.at', args.payment.at);
       if (args.refunded !== undefined && !isMoney(args.refunded))
         throw invalidInput(`refunded: not a money amount: ${String(args.refunded)}`);
       for (let attempt = 0; attempt < 10; attempt++) {
@@ -203,28 +206,13 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
               needsAttention: next.needsAttention,
               refunded: next.totals.refunded,
               version: next.version,
-              updatedAt: isoDate('payment.at', next.updatedAt),
+              updatedAt: at,
               view: next,
             })
             .where({ id: args.orderId, version: view.version })
             .execute('run');
           if (written.affectedRows === 0) return false;
-          await em
-            .createQueryBuilder(TimelineRecord)
-            .insert(
-              next.timeline.slice(view.timeline.length).map((entry, i) => ({
-                orderId: args.orderId,
-                seq: view.timeline.length + i,
-                at: isoDate('payment.at', entry.at),
-                type: entry.type,
-                status: null,
-                detail: entry.detail ?? null,
-                actor: entry.actor ?? null,
-              })),
-            )
-            .onConflict(['orderId', 'seq'])
-            .ignore()
-            .execute('run');
+          await appendTimeline(em, args.orderId, next.timeline, view.timeline.length);
           return true;
         });
         if (settled) return;
