@@ -20,18 +20,15 @@ import {
   type RefundDecision,
   type ReturnRequest,
   type WarehouseEvent,
-  ChannelAttr,
-  ExternalOrderIdAttr,
   FailureType,
   LATE_PAYMENT_WORKFLOW_TYPE,
-  NeedsAttentionAttr,
   ORDER_WORKFLOW_TYPE,
   OrderStatusAttr,
   TASK_QUEUE,
   acceptanceUpdate,
   cancelOrderUpdate,
   carrierEventSignal,
-  latePaymentSearchAttributes,
+  orderSearchAttributes,
   latePaymentWorkflowId,
   orderQuery,
   orderWorkflowId,
@@ -169,12 +166,7 @@ export function createTemporalGateway(client: Client): OrderGateway {
           args: [input],
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: OrderStatusAttr, value: 'new' },
-            { key: ChannelAttr, value: input.channel },
-            { key: NeedsAttentionAttr, value: false },
-            { key: ExternalOrderIdAttr, value: input.externalOrderId },
-          ],
+          typedSearchAttributes: [{ key: OrderStatusAttr, value: 'new' }, ...orderSearchAttributes(input)],
         });
         startedHere = true;
       } catch (err) {
@@ -226,7 +218,7 @@ export function createTemporalGateway(client: Client): OrderGateway {
           args: [input],
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: latePaymentSearchAttributes(order),
+          typedSearchAttributes: orderSearchAttributes(order),
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw translate(err);

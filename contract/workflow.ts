@@ -32,8 +32,8 @@ export function latePaymentWorkflowId(orderId: string, eventId: string): string 
   return `late-payment:${orderId}:${eventId}`;
 }
 
-/** A settlement is found in the Temporal UI by the order's channel and external id, and by NeedsAttention. */
-export function latePaymentSearchAttributes(order: { channel: string; externalOrderId: string }) {
+/** What an order's workflow, and a settlement of its payments, start with: found by channel, external id, NeedsAttention. */
+export function orderSearchAttributes(order: { channel: string; externalOrderId: string }) {
   return [
     { key: ChannelAttr, value: order.channel },
     { key: NeedsAttentionAttr, value: false },

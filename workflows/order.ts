@@ -47,7 +47,7 @@ import {
   type RefundDecision,
   OrderStatusAttr,
   NeedsAttentionAttr,
-  latePaymentSearchAttributes,
+  orderSearchAttributes,
   latePaymentWorkflowId,
 } from '../contract/workflow';
 import { latePaymentWorkflow } from './late-payment';
@@ -877,7 +877,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         args: [{ orderId, event, total: order.totals.total, currency: order.totals.currency }],
         parentClosePolicy: 'ABANDON',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: latePaymentSearchAttributes(input),
+        typedSearchAttributes: orderSearchAttributes(input),
       });
       log({ type: 'late_payment', detail: `payment ${event.type} (event ${event.eventId}) handed to its settlement` });
     } catch (err) {
