@@ -24,3 +24,11 @@ export function fromMinor(minor: number): string {
 export function isMoney(amount: string): boolean {
   return MONEY.test(amount);
 }
+
+/**
+ * The largest amount anything may be: a unit price, a line total, an order total, a refund. It is what the
+ * database's numeric(14,2) money columns hold, and far below 2^53 minor units, so arithmetic stays exact.
+ */
+export const MAX_MONEY_MINOR = 99_999_999_999_999;
+/** MAX_MONEY_MINOR as the API writes it. */
+export const MAX_MONEY = '999999999999.99';
