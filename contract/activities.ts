@@ -16,6 +16,7 @@ import type {
   StockLine,
   ValidationResult,
 } from './types';
+import type { PaymentEvent } from './workflow';
 
 export interface InventoryActivities {
   /** Products exist and are active, prices, customer and address make sense. */
@@ -28,6 +29,14 @@ export interface InventoryActivities {
   commitStock(args: { orderId: string }): Promise<void>;
   /** Returned sellable units go back on hand, once per return and SKU. */
   restockReturn(args: { orderId: string; returnId: string; lines: StockLine[] }): Promise<void>;
+}
+
+export interface CallbackActivities {
+  /**
+   * Payment callbacks that arrived before their order existed (stored unmatched), claimed for the order so its
+   * workflow takes them as if signalled; a repeated call returns the same events.
+   */
+  claimEarlyPayments(args: { orderId: string }): Promise<PaymentEvent[]>;
 }
 
 export interface ReadModelActivities {
@@ -99,6 +108,7 @@ export interface NotificationActivities {
 }
 
 export type OrderActivities = InventoryActivities &
+  CallbackActivities &
   ReadModelActivities &
   PaymentActivities &
   InvoiceActivities &

@@ -6,4 +6,5 @@ export const DEFAULT_TIMERS: OrderTimers = {
   pickSla: '24h',
   trackingWindow: '7d',
   returnWindow: '14d',
+  stepRetry: '30s',
 };

@@ -88,6 +88,11 @@ export interface OrderTimers {
   pickSla: string;
   trackingWindow: string;
   returnWindow: string;
+  /**
+   * First automatic retry of a step that failed after its retries (then doubling, up to hours). Absent in inputs
+   * of orders accepted before it existed: 30s.
+   */
+  stepRetry?: string | undefined;
 }
 
 /** The workflow's input: everything needed to run the order, fixed at acceptance. */
@@ -105,6 +110,8 @@ export interface OrderInput {
   /** Id of the API request that started the workflow: tells 201 (created) from 200 (existing). */
   requestId: string;
   timers: OrderTimers;
+  /** Free-form channel data, bounded by the API; shown on the order as it came. */
+  metadata?: Record<string, string | number | boolean | null> | undefined;
 }
 
 export interface OrderLine extends OrderLineInput {
@@ -162,6 +169,25 @@ export interface LatePayment {
   at: string;
 }
 
+export const LEDGER_KINDS = ['authorization', 'capture', 'void', 'refund', 'manual_refund', 'marketplace_refund'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/** One movement of money on an order. */
+export interface LedgerEntry {
+  kind: LedgerKind;
+  amount: string;
+  currency: string;
+  /** `done`, or `pending` for a manual refund finance still has to pay out (cash on delivery). */
+  state: 'done' | 'pending';
+  /** The provider's id (authorization event, capture, refund), when there is one. */
+  ref?: string | undefined;
+  /** What the entry is for: `cancel`, a return id, `late payment`. */
+  reason?: string | undefined;
+  /** The lines a refund covers (returns), empty for the whole order. */
+  lines?: { sku: string; quantity: number }[] | undefined;
+  at: string;
+}
+
 export interface TimelineEntry {
   at: string;
   type: string;
@@ -200,6 +226,14 @@ export interface OrderView {
   timeline: TimelineEntry[];
   /** Payments that arrived after the order was canceled and were voided or refunded (see latePaymentWorkflow). */
   latePayments?: LatePayment[] | undefined;
+  /**
+   * The money ledger (orders since orderWorkflowV2): every authorization, capture, void and refund, each with its
+   * amount in the currency it moved in, and for refunds the lines they cover. paymentStatus and totals.refunded
+   * are derived from it.
+   */
+  ledger?: LedgerEntry[] | undefined;
+  /** Free-form channel data the order was posted with (bounded by the API). */
+  metadata?: Record<string, string | number | boolean | null> | undefined;
   /** Monotonic per order: the read model keeps only the newest snapshot. */
   version: number;
   createdAt: string;
@@ -213,7 +247,9 @@ export interface StockLine {
   quantity: number;
 }
 
-export type ValidationResult = { ok: true } | { ok: false; problems: string[] };
+export type ValidationResult =
+  | { ok: true; /** Accepted differences from the catalog (channels that set their own prices). */ discrepancies?: string[] | undefined }
+  | { ok: false; problems: string[] };
 
 export type ReservationResult =
   | { ok: true }

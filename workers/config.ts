@@ -187,6 +187,7 @@ const envSchema = z.object({
   OMS_PICK_SLA: optional(duration),
   OMS_TRACKING_WINDOW: optional(duration),
   OMS_RETURN_WINDOW: optional(duration),
+  OMS_STEP_RETRY: optional(duration),
   OMS_SIM_FAULTS: optional(z.string()),
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
@@ -241,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pickSla: e.OMS_PICK_SLA ?? DEFAULT_TIMERS.pickSla,
       trackingWindow: e.OMS_TRACKING_WINDOW ?? DEFAULT_TIMERS.trackingWindow,
       returnWindow: e.OMS_RETURN_WINDOW ?? DEFAULT_TIMERS.returnWindow,
+      stepRetry: e.OMS_STEP_RETRY ?? DEFAULT_TIMERS.stepRetry,
     },
     simFaults: e.OMS_SIM_FAULTS ?? '',
     rateLimit: { perMinute: e.OMS_RATE_LIMIT ?? DEFAULT_RATE_LIMIT_PER_MINUTE },

@@ -1,3 +1,5 @@
 // Every workflow the worker registers; the worker bundles this file for the deterministic sandbox.
-export { orderWorkflow } from './order';
+export { orderWorkflowV2 } from './order/workflow';
+/** Orders started before 2026-12-02 run on v1 until they end; it stays registered for them. */
+export { orderWorkflow } from './v1/order';
 export { latePaymentWorkflow } from './late-payment';

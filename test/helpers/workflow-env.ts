@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { LatePaymentRecord, OrderActivities } from '../../contract/activities';
 import type { OrderInput, OrderView } from '../../contract/types';
 import { DEFAULT_TIMERS } from '../../contract/config';
-import { orderIdFor, orderQuery, TASK_QUEUE } from '../../contract/workflow';
+import { orderIdFor, orderQuery, TASK_QUEUE, type PaymentEvent } from '../../contract/workflow';
 import { testServerExecutable } from '../../workers/temporal-binaries';
 import { ensureSearchAttributes } from '../../workers/search-attributes';
 
@@ -90,7 +90,14 @@ type Failing = Partial<Record<keyof OrderActivities, 'always' | number>>;
  * fail the ones named in `failing` (always, or the first N attempts), answer like the simulators would.
  */
 export function fakeActivities(
-  options: { failing?: Failing; outOfStock?: boolean; invalid?: boolean; slow?: Partial<Record<keyof OrderActivities, number>> } = {},
+  options: {
+    failing?: Failing;
+    outOfStock?: boolean;
+    invalid?: boolean;
+    slow?: Partial<Record<keyof OrderActivities, number>>;
+    /** Payment callbacks the API stored before the order existed. */
+    earlyPayments?: PaymentEvent[];
+  } = {},
 ) {
   const calls: string[] = [];
   const notifications: string[] = [];
@@ -121,10 +128,15 @@ export function fakeActivities(
         ? { ok: false as const, shortages: [{ sku: args.lines[0]!.sku, requested: args.lines[0]!.quantity, available: 0 }] }
         : { ok: true as const },
     ),
+    claimEarlyPayments: async () => {
+      failIfAsked('claimEarlyPayments');
+      return options.earlyPayments ?? [];
+    },
     releaseStock: act('releaseStock', () => undefined),
     commitStock: act('commitStock', () => undefined),
     restockReturn: act('restockReturn', () => undefined),
     recordOrder: async (view) => {
+      failIfAsked('recordOrder');
       snapshots.push(view);
     },
     recordLatePayment: act('recordLatePayment', (args) => {
@@ -147,6 +159,7 @@ export function fakeActivities(
       notifications.push(`notify:${args.status}`);
     },
     writeBackChannel: async (args) => {
+      failIfAsked('writeBackChannel');
       notifications.push(`channel:${args.status}`);
     },
   };

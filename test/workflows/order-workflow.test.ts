@@ -1,5 +1,6 @@
 // The order workflow on the real time-skipping test server, every path of the spec, activities faked.
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   acceptanceUpdate,
@@ -17,7 +18,22 @@ import {
   latePaymentWorkflowId,
 } from '../../contract/workflow';
 import type { OrderInput, OrderView } from '../../contract/types';
-import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder, withWorker } from '../helpers/workflow-env';
+import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder } from '../helpers/workflow-env';
+import {
+  accept,
+  at,
+  carrier,
+  deliver,
+  eventId,
+  expectConflict,
+  expectSideEffects,
+  operator,
+  packAndLabel,
+  packed,
+  pay,
+  returnReceived,
+  runOrder,
+} from '../helpers/order-driver';
 
 // A fresh server per test: its clock is shared, and one test's leftover timers must not move another's.
 let env: TestWorkflowEnvironment;
@@ -28,79 +44,9 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-let queueSeq = 0;
 /** Runs one order on a fresh task queue with the given fakes. */
-async function run(
-  fake: ReturnType<typeof fakeActivities>,
-  input: OrderInput,
-  body: (handle: WorkflowHandle) => Promise<void>,
-): Promise<void> {
-  queueSeq += 1;
-  const taskQueue = `wf-test-${queueSeq}`;
-  await withWorker(env, fake.activities, taskQueue, async () => {
-    const handle = await env.client.workflow.start(ORDER_WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: orderWorkflowId(input.orderId),
-      args: [input],
-    });
-    try {
-      await body(handle);
-    } finally {
-      // An open workflow without its worker would hold the test server's clock: end it with the test.
-      await handle.terminate('test finished').catch(() => undefined);
-    }
-  });
-}
-
-const at = () => new Date().toISOString();
-let eventSeq = 0;
-const eventId = () => `evt-${++eventSeq}`;
-const pay = (handle: WorkflowHandle, type: 'authorized' | 'captured' | 'failed') =>
-  handle.signal(paymentEventSignal, { eventId: eventId(), type, amount: '309.85', currency: 'TRY', at: at() });
-const carrier = (handle: WorkflowHandle, status: 'picked_up' | 'in_transit' | 'delivered' | 'returned_to_sender', id = eventId()) =>
-  handle.signal(carrierEventSignal, { eventId: id, carrier: 'yurtici', trackingNumber: 'YK123', status, at: at() });
-const packed = (handle: WorkflowHandle) => handle.signal(warehouseEventSignal, { eventId: eventId(), type: 'packed', at: at() });
-const returnReceived = (handle: WorkflowHandle, lines: { sku: string; quantity: number; condition: 'sellable' | 'damaged' }[]) =>
-  handle.signal(warehouseEventSignal, { eventId: eventId(), type: 'return_received', lines, at: at() });
-const accept = async (handle: WorkflowHandle, requestId = 'req-x') =>
-  (await handle.executeUpdate(acceptanceUpdate, { args: [{ requestId }] })).order;
-const operator = { actor: 'op@example.com' };
-
-/** From payment on: the warehouse packs and the carrier label is created. */
-async function packAndLabel(handle: WorkflowHandle): Promise<OrderView> {
-  await waitForOrder(handle, (o) => o.status === 'picking');
-  await packed(handle);
-  return waitForOrder(handle, (o) => o.shipments.length === 1);
-}
-
-/** Drives an order to `delivered`. */
-async function deliver(handle: WorkflowHandle): Promise<OrderView> {
-  await accept(handle);
-  await pay(handle, 'authorized');
-  await packAndLabel(handle);
-  await carrier(handle, 'picked_up');
-  await waitForOrder(handle, (o) => o.status === 'shipped' && o.paymentStatus === 'captured');
-  await carrier(handle, 'delivered');
-  return waitForOrder(handle, (o) => o.status === 'delivered');
-}
-
-async function expectConflict(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause as { type?: string; message: string };
-  expect(cause.type).toBe(FailureType.StateConflict);
-  expect(cause.message).toMatch(message);
-}
-
-/** Validate and reserve; then invoice, ERP sale and picking task, started together (any order); then `rest`, in order. */
-function expectSideEffects(calls: string[], rest: string[]): void {
-  expect(calls.slice(0, 2)).toEqual(['validateOrder', 'reserveStock']);
-  expect(calls.slice(2, 5).sort()).toEqual(['createPickingTask', 'issueInvoice', 'postErpSale']);
-  expect(calls.slice(5)).toEqual(rest);
-}
+const run = (fake: ReturnType<typeof fakeActivities>, input: OrderInput, body: (handle: WorkflowHandle) => Promise<void>) =>
+  runOrder(env, fake, input, body);
 
 describe('order workflow', () => {
   test('card order: full lifecycle to the end of the return window, every step once and in order', async () => {
@@ -213,14 +159,19 @@ describe('order workflow', () => {
     ]);
   });
 
-  test('a capture while the order is still waiting for its payment is taken, not settled', async () => {
+  test('a capture while the order waits for its payment is taken; a second, distinct capture raises attention', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput(), async (handle) => {
       await accept(handle);
       await pay(handle, 'captured');
-      await pay(handle, 'captured'); // a second capture event for the same payment: recorded only
-      const order = await waitForOrder(handle, (o) => o.status === 'picking');
-      expect(order.paymentStatus).toBe('captured');
+      await pay(handle, 'captured'); // another event id: possibly a double charge, a person checks with the provider
+      const flagged = await waitForOrder(handle, (o) => o.status === 'picking' && o.needsAttention);
+      expect(flagged.paymentStatus).toBe('captured');
+      expect(flagged.attention?.step).toBe('second_payment');
+      await expectConflict(handle.executeUpdate(retryStepUpdate, { args: [operator] }), /nothing to retry/);
+      const handled = await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'same charge, provider resent it' }] });
+      expect(handled.needsAttention).toBe(false);
+      expect(handled.ledger?.filter((e) => e.kind === 'capture')).toHaveLength(1);
     });
     expect(fake.calls).not.toContain('refundPayment');
     expect(fake.latePayments).toEqual([]);
@@ -482,7 +433,7 @@ describe('order workflow', () => {
     expect(fake.calls.filter((c) => c === 'restockReturn')).toHaveLength(1);
   });
 
-  test('returned to sender is handled like a return of every line', async () => {
+  test('returned to sender is handled like a return of every line; cash on delivery that was never collected refunds nothing', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'cash_on_delivery' } }), async (handle) => {
       await accept(handle);
@@ -497,23 +448,35 @@ describe('order workflow', () => {
       ]);
       const done = (await handle.result()) as OrderView;
       expect(done.status).toBe('return_completed');
+      expect(done).toMatchObject({ paymentStatus: 'not_required', totals: expect.objectContaining({ refunded: '0.00' }) });
+      expect(done.ledger?.some((e) => e.kind.includes('refund'))).toBe(false);
+      expect(done.timeline).toContainEqual(expect.objectContaining({ type: 'no_refund' }));
     });
     expect(fake.calls).toContain('restockReturn');
+    expect(fake.calls).toContain('issueCreditNote'); // the invoiced sale did not happen
+    expect(fake.calls).not.toContain('refundPayment');
   });
 
-  test('the return window closes after 14 days; a later return is refused', async () => {
+  test('the return window closes after 14 days; a return asked for after it is refused by the validator', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await packAndLabel(handle);
+      await carrier(handle, 'picked_up');
       await carrier(handle, 'delivered');
       await waitForOrder(handle, (o) => o.status === 'delivered');
+      // A second capture leaves an alert open, so the order stays open after its window for the operator.
+      await pay(handle, 'captured');
+      await waitForOrder(handle, (o) => o.attention?.step === 'second_payment');
       await env.sleep('14d');
+      await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'return_window_closed'));
+      await expectConflict(
+        handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'late', actor: 'c' }] }),
+        /the return window has closed/,
+      );
+      await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'checked' }] });
       const final = (await handle.result()) as OrderView;
       expect(final.status).toBe('delivered');
-      await expect(
-        handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'late', actor: 'c' }] }),
-      ).rejects.toThrow();
     });
   });
 
@@ -529,7 +492,7 @@ describe('order workflow', () => {
       expect(fake.calls).toEqual(['validateOrder', 'reserveStock', 'releaseStock']);
     });
 
-    test('in confirmed: compensations newest first, through the void of the authorization', async () => {
+    test('in picking: compensations newest first, through the void of the authorization', async () => {
       const fake = fakeActivities();
       await run(fake, orderInput(), async (handle) => {
         await accept(handle);
@@ -619,7 +582,7 @@ describe('order workflow', () => {
       expect(fake.calls).not.toContain('releaseStock');
     });
 
-    test('a compensation that keeps failing flags the order naming it; an operator retry finishes the unwind', async () => {
+    test('a compensation that keeps failing flags the order naming it; an operator skip goes on with the unwind', async () => {
       const fake = fakeActivities({ failing: { reverseErpSale: 'always' } });
       await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
         await accept(handle);
@@ -638,7 +601,6 @@ describe('order workflow', () => {
         expect(answered.status).toBe('picking');
         // nothing already compensated is undone, and nothing older ran yet
         expectSideEffects(fake.calls, ['cancelPickingTask']);
-        fake.activities.reverseErpSale = async () => undefined;
         await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'reversed by hand in the ERP' }] });
         const order = await waitForOrder(handle, (o) => o.status === 'canceled');
         expect(order.timeline.some((t) => t.type === 'compensation_skipped' && t.detail === 'post_erp_sale')).toBe(true);
@@ -653,7 +615,12 @@ describe('order workflow', () => {
         await pay(handle, 'authorized');
         await waitForOrder(handle, (o) => o.status === 'picking');
         await handle.cancel();
-        await expect(handle.result()).rejects.toThrow();
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(WorkflowFailedError);
+        expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
       });
       expect(fake.calls.slice(-5)).toEqual([
         'cancelPickingTask',

@@ -1,5 +1,6 @@
-// The order workflow: one durable run per order, from stock reservation to the end of the return window.
-// Determinism: this file imports only @temporalio/workflow, the shared contract and the pure domain rules.
+// The order workflow as it ran until 2026-12-02 (workflow type `orderWorkflow`), kept byte-for-byte in behaviour so
+// that orders started on it replay and finish on it. New orders start `orderWorkflowV2` (workflows/order/). Do not
+// change what this file does: fix forward in v2. Determinism: imports only @temporalio/workflow, the contract, domain.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -17,7 +18,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { OrderActivities } from '../contract/activities';
+import type { OrderActivities } from '../../contract/activities';
 import type {
   OrderInput,
   OrderReturn,
@@ -26,7 +27,7 @@ import type {
   Shipment,
   StockLine,
   TimelineEntry,
-} from '../contract/types';
+} from '../../contract/types';
 import {
   FailureType,
   acceptanceUpdate,
@@ -49,8 +50,8 @@ import {
   NeedsAttentionAttr,
   orderSearchAttributes,
   latePaymentWorkflowId,
-} from '../contract/workflow';
-import { latePaymentWorkflow } from './late-payment';
+} from '../../contract/workflow';
+import { latePaymentWorkflow } from '../late-payment';
 import {
   canTransition,
   carrierTarget,
@@ -61,8 +62,8 @@ import {
   paymentStatusAfterRefund,
   priceLines,
   returnRequestProblem,
-} from '../domain/order';
-import { fromMinor, toMinor } from '../domain/money';
+} from '../../domain/order';
+import { fromMinor, toMinor } from '../../domain/money';
 
 // Retry groups: bounded everywhere, so a step that keeps failing surfaces as needsAttention instead of hiding.
 // The database steps and the notifications are local activities: they run in the worker that runs the workflow
