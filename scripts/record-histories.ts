@@ -1,12 +1,13 @@
 // `npm run record-histories`: runs real orders through the real stack (embedded dev server, worker, API on a
 // throw-away SQLite file) along every main path of the spec, and writes each workflow's event history to
 // test/histories/. The replay test replays them against the current workflow code, so a change that would
-// break orders in flight fails CI. Re-record only when a change is deliberately incompatible (and patched).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// break orders in flight fails CI. Histories already recorded are never rewritten: each run adds new files after
+// the highest number there (the workflow type in each history picks the code that replays it).
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { latePaymentWorkflowId, orderWorkflowId } from '../contract/workflow';
+import { orderWorkflowId } from '../contract/workflow';
 import type { OrderView } from '../contract/types';
 import { signCallback } from '../api/signature';
 import { loadConfig } from '../workers/config';
@@ -20,6 +21,7 @@ const config = loadConfig({
   TEMPORAL_UI_PORT: '0',
   OMS_PAYMENT_TIMEOUT_CARD: '3s',
   OMS_RETURN_WINDOW: '4s',
+  OMS_STEP_RETRY: '2s',
 });
 const operator = { authorization: `Bearer ${config.operatorKeys[0]!.key}` };
 const webstore = { authorization: `Bearer ${config.apiKeys.webstore}` };
@@ -185,16 +187,76 @@ async function main(): Promise<void> {
   await call('POST', `/orders/${m.id}/skip`, operator, { reason: 'price agreed by phone' });
   await until(m.id, webstore, (o) => o.status === 'picking');
 
+  // 12. cash on delivery returned to sender: nothing was collected, nothing refunded
+  const n = await order(`R${run}-cod-rts`, 'cash_on_delivery');
+  ship = await toLabel(n.id, webstore);
+  await carrier(ship.carrier, ship.trackingNumber, 'picked_up');
+  await carrier(ship.carrier, ship.trackingNumber, 'returned_to_sender');
+  await until(n.id, webstore, (o) => o.status === 'return_pending');
+  await callback('/callbacks/warehouse', {
+    eventId: event(),
+    orderId: n.id,
+    type: 'return_received',
+    lines: [
+      { sku: 'REC-1', quantity: 1, condition: 'sellable' },
+      { sku: 'REC-2', quantity: 1, condition: 'sellable' },
+    ],
+  });
+  await until(n.id, webstore, (o) => o.status === 'return_completed');
+
+  // 13. cash on delivery delivered and returned: a manual refund task finance closes
+  const p = await order(`R${run}-cod-manual`, 'cash_on_delivery');
+  ship = await toLabel(p.id, webstore);
+  await carrier(ship.carrier, ship.trackingNumber, 'delivered');
+  await until(p.id, webstore, (o) => o.status === 'delivered');
+  await call('POST', `/orders/${p.id}/returns`, webstore, { lines: [{ sku: 'REC-2', quantity: 1 }], reason: 'changed_mind' });
+  await callback('/callbacks/warehouse', {
+    eventId: event(),
+    orderId: p.id,
+    type: 'return_received',
+    lines: [{ sku: 'REC-2', quantity: 1, condition: 'sellable' }],
+  });
+  await until(p.id, webstore, (o) => o.attention?.step === 'manual_refund');
+  await call('POST', `/orders/${p.id}/skip`, operator, { reason: 'EFT 4711' });
+  await until(p.id, webstore, (o) => o.status === 'return_completed');
+
+  // 14. a payment callback that beat the order, claimed at acceptance; then a second, distinct capture flagged
+  const q = `R${run}-early`;
+  await callback('/callbacks/payments', { eventId: event(), orderId: `webstore:${q}`, type: 'authorized', amount: '159.95', currency: 'TRY' });
+  await order(q, 'card');
+  await until(`webstore:${q}`, webstore, (o) => o.status === 'picking');
+  await callback('/callbacks/payments', { eventId: event(), orderId: `webstore:${q}`, type: 'captured', amount: '159.95', currency: 'TRY' });
+  await callback('/callbacks/payments', { eventId: event(), orderId: `webstore:${q}`, type: 'captured', amount: '159.95', currency: 'TRY' });
+  await until(`webstore:${q}`, webstore, (o) => o.attention?.step === 'second_payment');
+  await call('POST', `/orders/webstore:${q}/skip`, operator, { reason: 'provider resent the capture' });
+  await until(`webstore:${q}`, webstore, (o) => !o.needsAttention);
+
+  // 15. a step that fails past its retries and recovers on its own (carrier outage), then in flight at pick-up
+  worker.simulators.faults.set('carrier.createShipment', 5);
+  const r = await order(`R${run}-auto-retry`, 'marketplace', trendyol);
+  await until(r.id, trendyol, (o) => o.status === 'picking');
+  await callback('/callbacks/warehouse', { eventId: event(), orderId: r.id, type: 'packed' });
+  await until(r.id, trendyol, (o) => Boolean(o.shipment?.trackingNumber) && o.timeline.some((t) => t.type === 'auto_retry'));
+  worker.simulators.faults.clear();
+
   await new Promise((r) => setTimeout(r, 500));
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const names = ['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'];
-  const workflowIds = [...recorded.map((id) => orderWorkflowId(id)), latePaymentWorkflowId(e.id, lateEvent), orderWorkflowId(k.id), orderWorkflowId(m.id)];
-  names.push('late-payment-refunded', 'payment-while-canceling', 'payment-amount-accepted');
-  for (const [i, workflowId] of workflowIds.entries()) {
+  const v2 = [
+    ...recorded.map((id, i) => [orderWorkflowId(id), `${['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'][i]}`] as const),
+    [orderWorkflowId(k.id), 'payment-while-canceling'] as const,
+    [orderWorkflowId(m.id), 'payment-amount-accepted'] as const,
+    [orderWorkflowId(n.id), 'cod-returned-to-sender'] as const,
+    [orderWorkflowId(p.id), 'cod-manual-refund'] as const,
+    [orderWorkflowId(`webstore:${q}`), 'early-and-second-payment'] as const,
+    [orderWorkflowId(r.id), 'step-auto-retry'] as const,
+  ];
+  let next = Math.max(0, ...readdirSync(outDir).map((f) => Number(f.slice(0, 2))).filter(Number.isFinite)) + 1;
+  for (const [workflowId, name] of v2) {
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-    const file = join(outDir, `${String(i + 1).padStart(2, '0')}-${names[i]}.json`);
+    const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
+    const file = join(outDir, `${String(next).padStart(2, '0')}-${type}-${name}.json`);
+    if (existsSync(file)) throw new Error(`${file} exists: recorded histories are never rewritten`);
     writeFileSync(file, historyToJSON(history));
+    next += 1;
     console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
   }
 

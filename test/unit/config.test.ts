@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       OMS_PICK_SLA: '4h',
       OMS_TRACKING_WINDOW: '10d',
       OMS_RETURN_WINDOW: '30d',
+      OMS_STEP_RETRY: '2m',
       OMS_SIM_FAULTS: 'carrier.createShipment=0.2',
       OMS_RATE_LIMIT: '50',
     });
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
       pickSla: '4h',
       trackingWindow: '10d',
       returnWindow: '30d',
+      stepRetry: '2m',
     });
     expect(config.simFaults).toBe('carrier.createShipment=0.2');
     expect(config.rateLimit.perMinute).toBe(50);

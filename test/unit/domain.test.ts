@@ -121,7 +121,7 @@ describe('priceLines', () => {
     });
   });
 
-  it('stays exact for the largest allowed quantity at a large price', () => {
+  it('stays exact at a large quantity and price (v1 pricing, below the money maximum)', () => {
     const { totals } = priceLines([{ sku: 'A', quantity: 100_000, unitPrice: '99999.99' }], 'TRY');
     expect(totals.total).toBe('9999999000.00');
   });
