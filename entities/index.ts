@@ -3,3 +3,4 @@ export * from './catalog';
 export * from './read-model';
 export * from './orm';
 export * from './store';
+export * from './migrate';

@@ -1,5 +1,6 @@
 // The API's store and the read-model activity on a real SQLite file and a real PostgreSQL
-// database: paging, filters, version-guarded snapshots, callback de-duplication, stock changes.
+// database: paging, filters, version-guarded snapshots, callback de-duplication, stock changes; and the
+// migrations that make their schema (fresh, concurrent, and upgrading a version-1 database).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,14 @@ import { createReadModelActivities } from '../../activities/read-model';
 import type { InventoryActivities, ReadModelActivities } from '../../contract/activities';
 import { StoreConflictError, type OrderStore } from '../../contract/store';
 import type { OrderInput, OrderView } from '../../contract/types';
-import { closeORM, initORM } from '../../entities/orm';
+import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM as SqlMikroORM, SqliteDriver } from '@mikro-orm/sql';
+import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
+import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
+import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
 import { InvalidCursorError, createStore } from '../../entities/store';
-import { DB_KINDS, PROJECT_ROOT, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
+import { DB_KINDS, PROJECT_ROOT, createEmptyDatabase, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
+import { V1_ENTITIES } from '../helpers/v1-schema';
 
 const BASE_TIME = Date.parse('2025-03-01T10:00:00.000Z');
 
@@ -452,10 +458,14 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
-  test('start-up against an existing database is idempotent, also from several ORMs at once', async () => {
-    const [a, b] = await Promise.all([initORM({ databaseUrl: db.url }), initORM({ databaseUrl: db.url })]);
+  test('start-up against a migrated database applies nothing, also from several ORMs at once', async () => {
+    const [a, b] = await Promise.all([
+      initORM({ databaseUrl: db.url, migrate: true }),
+      initORM({ databaseUrl: db.url, migrate: true }),
+    ]);
     try {
-      expect(await a.schema.getUpdateSchemaSQL({ safe: true })).toBe('');
+      expect(await migrate(a)).toEqual([]);
+      expect(await a.schema.getUpdateSchemaSQL()).toBe('');
       expect(await createStore(b).getOrder(orderView(100).id)).toMatchObject({ version: 3 });
     } finally {
       await closeORM(a);
@@ -464,17 +474,118 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
   });
 });
 
-describe.each(DB_KINDS)('start-up on a fresh %s database', (kind) => {
-  test('three processes starting at once all create or find the schema, and all can write', async () => {
+/** An ORM on `url` that neither migrates nor checks (the current entities unless told otherwise). */
+async function openRaw(url: string, entities: unknown[] = ALL_ENTITIES): Promise<OmsORM> {
+  const common = { entities: entities as typeof ALL_ENTITIES, ...migrationConfig(url.startsWith('postgres') ? 'postgresql' : 'sqlite') };
+  const orm = url.startsWith('postgres')
+    ? await PgMikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: url })
+    : await SqlMikroORM.init({ ...common, driver: SqliteDriver, dbName: url, driverOptions: new OmsSqliteDialect(url, { busyTimeoutMs: 5000 }) });
+  return orm as unknown as OmsORM;
+}
+
+describe.each(DB_KINDS)('migrations on %s', (kind) => {
+  const dbKind = kind === 'postgres' ? 'postgresql' : 'sqlite';
+
+  test('a migrated database has exactly the schema the entities describe: no pending diff', async () => {
     const db = await createTestDb(kind);
     try {
-      await db.orm.schema.drop();
+      expect(await db.orm.schema.getUpdateSchemaSQL()).toBe('');
+      expect((await db.orm.migrator.getExecuted()).map((m) => m.name)).toEqual(MIGRATIONS[dbKind].map((m) => m.name));
+    } finally {
+      await db.cleanup();
+    }
+  });
+
+  test('a process that does not migrate refuses to start on a database with pending migrations, and writes nothing', async () => {
+    const db = await createEmptyDatabase(kind);
+    try {
+      await expect(initORM({ databaseUrl: db.url })).rejects.toThrow(
+        /pending migrations: Migration20261202000000_baseline, .*run `npm run migrate`/,
+      );
+      const orm = await openRaw(db.url);
+      try {
+        const helper = orm.em.getPlatform().getSchemaHelper()!;
+        expect(await helper.tableExists(orm.em.getConnection(), 'mikro_orm_migrations', undefined)).toBe(false);
+      } finally {
+        await orm.close(true);
+      }
+    } finally {
+      await db.cleanup();
+    }
+  });
+
+  test('a version-1 database (made by safe schema update, no migrations table) is baselined, keeps its data and is upgraded', async () => {
+    const db = await createEmptyDatabase(kind);
+    let orm: OmsORM | undefined;
+    try {
+      // what version 1 did at every start, with its own entity definitions
+      const v1 = await openRaw(db.url, V1_ENTITIES);
+      try {
+        await v1.schema.update({ safe: true });
+        const em = v1.em.fork();
+        await em.execute(
+          `insert into product (sku, name, price, active, created_at, updated_at) values ('V1-SKU', 'Kupa', 149.90, true, '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z')`,
+        );
+        await em.execute(
+          `insert into shipment (order_id, shipment_id, carrier, tracking_number, label_ref) values ('webstore:V1-1', 'S1', 'aras', 'AR1', 'label')`,
+        );
+        await em.execute(
+          `insert into callback_log (source, event_id, order_id, matched, payload, received_at) values ` +
+            `('payment', 'p-1', 'webstore:V1-1', true, '{}', '2026-11-01T10:00:00Z'), ` +
+            `('carrier', 'c-1', 'webstore:V1-1', true, '{}', '2026-11-01T10:00:00Z'), ` +
+            `('carrier', 'c-2', null, false, '{}', '2026-11-01T10:00:00Z')`,
+        );
+      } finally {
+        await v1.close(true);
+      }
+
+      await expect(initORM({ databaseUrl: db.url })).rejects.toThrow(/pending migrations: Migration20261202000000_baseline/);
+      orm = await openRaw(db.url);
+      const applied = await migrate(orm);
+      expect(applied).toEqual(MIGRATIONS[dbKind].map((m) => m.name));
+      expect(await orm.schema.getUpdateSchemaSQL()).toBe('');
+      expect(await createStore(orm).getProduct('V1-SKU')).toEqual({ sku: 'V1-SKU', name: 'Kupa', price: '149.90', active: true });
+      const sources = await orm.em
+        .fork()
+        .execute<{ event_id: string; source: string }[]>('select event_id, source from callback_log order by event_id');
+      expect(sources.map((r) => [r.event_id, r.source])).toEqual([
+        ['c-1', 'carrier:aras'], // the carrier of the order it matched
+        ['c-2', 'carrier'], // unmatched: which carrier sent it was never recorded
+        ['p-1', 'payments'],
+      ]);
+      expect(await migrate(orm)).toEqual([]);
+    } finally {
+      await orm?.close(true);
+      await db.cleanup();
+    }
+  });
+
+  test('a database with only some of the version-1 tables and no migration record is refused, untouched', async () => {
+    const db = await createEmptyDatabase(kind);
+    const orm = await openRaw(db.url);
+    try {
+      await orm.em.fork().execute('create table product (sku varchar(100) primary key)');
+      await expect(migrate(orm)).rejects.toThrow(/holds some of the version-1 tables \(product\) but not all/);
+      const helper = orm.em.getPlatform().getSchemaHelper()!;
+      expect(await helper.tableExists(orm.em.getConnection(), 'stock', undefined)).toBe(false);
+    } finally {
+      await orm.close(true);
+      await db.cleanup();
+    }
+  });
+});
+
+describe.each(DB_KINDS)('start-up on a fresh %s database', (kind) => {
+  test('three processes migrating at once apply each migration once, and all can write', async () => {
+    const db = await createEmptyDatabase(kind);
+    let orm: OmsORM | undefined;
+    try {
       const startAt = Date.now() + 3_000;
       const script = `
         const { initORM, closeORM } = await import(${JSON.stringify(`${PROJECT_ROOT}entities/orm.ts`)});
         const { createStore } = await import(${JSON.stringify(`${PROJECT_ROOT}entities/store.ts`)});
         await new Promise((r) => setTimeout(r, Math.max(0, Number(process.env.START_AT) - Date.now())));
-        const orm = await initORM({ databaseUrl: process.env.DB_URL });
+        const orm = await initORM({ databaseUrl: process.env.DB_URL, migrate: true });
         await createStore(orm).setOnHand({ sku: process.env.SKU, onHand: 3, location: 'main', actor: 'test' });
         await closeORM(orm);
         process.stdout.write('ok');
@@ -485,10 +596,14 @@ describe.each(DB_KINDS)('start-up on a fresh %s database', (kind) => {
         ),
       );
       expect(outputs).toEqual(['ok', 'ok', 'ok']);
-      const store = createStore(db.orm);
+      orm = await initORM({ databaseUrl: db.url });
+      const store = createStore(orm);
       for (const sku of ['P-1', 'P-2', 'P-3']) expect(await store.getInventory(sku)).toMatchObject({ onHand: 3 });
-      expect(await db.orm.schema.getUpdateSchemaSQL({ safe: true })).toBe('');
+      expect(await orm.schema.getUpdateSchemaSQL()).toBe('');
+      const runs = await orm.em.fork().execute<{ name: string }[]>('select name from mikro_orm_migrations order by id');
+      expect(runs.map((r) => r.name)).toEqual(MIGRATIONS[kind === 'postgres' ? 'postgresql' : 'sqlite'].map((m) => m.name));
     } finally {
+      if (orm) await closeORM(orm);
       await db.cleanup();
     }
   }, 120_000);
@@ -499,8 +614,8 @@ test('a sqlite: URL whose folder does not exist yet is created; one process shar
   const url = `sqlite://${join(dir, 'nested', 'oms.sqlite')}`;
   try {
     const [a, b] = await Promise.all([
-      initORM({ databaseUrl: url }),
-      initORM({ databaseUrl: join(dir, 'nested', 'oms.sqlite') }),
+      initORM({ databaseUrl: url, migrate: true }),
+      initORM({ databaseUrl: join(dir, 'nested', 'oms.sqlite'), migrate: true }),
     ]);
     expect(a).toBe(b);
     expect(existsSync(join(dir, 'nested', 'oms.sqlite'))).toBe(true);
