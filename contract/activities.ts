@@ -16,6 +16,7 @@ import type {
   StockLine,
   ValidationResult,
 } from './types';
+import type { PaymentEvent } from './workflow';
 
 export interface InventoryActivities {
   /** Products exist and are active, prices, customer and address make sense. */
@@ -38,6 +39,15 @@ export interface ReadModelActivities {
    * total, or the attention flag when the settlement failed). Once per `key`, whatever the retries.
    */
   recordLatePayment(args: LatePaymentRecord): Promise<void>;
+}
+
+export interface CallbackActivities {
+  /**
+   * The payment callbacks that arrived before this order existed (stored unmatched), claimed for it: call it
+   * right after acceptance and handle each event as if it had been signalled (the workflow's de-duplication by
+   * event id applies). Atomic and idempotent: a repeated or concurrent call returns the same events, oldest first.
+   */
+  claimEarlyPayments(args: { orderId: string }): Promise<PaymentEvent[]>;
 }
 
 export interface LatePaymentRecord {
@@ -100,6 +110,7 @@ export interface NotificationActivities {
 
 export type OrderActivities = InventoryActivities &
   ReadModelActivities &
+  CallbackActivities &
   PaymentActivities &
   InvoiceActivities &
   ErpActivities &

@@ -1,6 +1,6 @@
 // What the API needs from the database (read model, inventory, catalog, callback log).
 // `entities/store.ts` implements it with MikroORM on SQLite or PostgreSQL.
-import type { OrderStatus, OrderView } from './types';
+import type { Carrier, OrderStatus, OrderView } from './types';
 
 export interface OrderListFilter {
   status?: OrderStatus | undefined;
@@ -31,11 +31,13 @@ export interface ProductView {
   active: boolean;
 }
 
+/** Who sent a callback: event ids are unique per sender only (Aras' 1001 is not MNG's 1001). */
+export type CallbackSource = 'payments' | 'warehouse' | `carrier:${Carrier}`;
+
 export interface CallbackRecord {
-  source: 'payment' | 'carrier' | 'warehouse';
+  source: CallbackSource;
   eventId: string;
   orderId: string | null;
-  matched: boolean;
   payload: unknown;
 }
 
@@ -51,8 +53,15 @@ export interface OrderStore {
   adjustOnHand(args: { sku: string; delta: number; reason: string; location: string; actor: string }): Promise<InventoryView>;
   upsertProduct(product: ProductView): Promise<ProductView>;
   getProduct(sku: string): Promise<ProductView | null>;
-  /** Keeps every callback; `duplicate` when the same source + event id was seen before. */
-  recordCallback(callback: CallbackRecord): Promise<{ duplicate: boolean }>;
+  /**
+   * Logs a callback before it is delivered (matched unknown); `duplicate` when the sender's event id was logged
+   * before, with what that row says (`matched: true`: it reached its order, so it need not be signalled again).
+   */
+  logCallback(callback: CallbackRecord): Promise<{ duplicate: boolean; matched: boolean | null }>;
+  /** Records whether a logged callback reached its order. */
+  markCallback(callback: CallbackRecord & { matched: boolean }): Promise<void>;
+  /** Drops a logged callback whose delivery failed with nothing known, so the sender's retry is a first delivery. */
+  forgetCallback(callback: Pick<CallbackRecord, 'source' | 'eventId'>): Promise<void>;
   /** Throws when the database is unreachable (used by GET /health). */
   ping(): Promise<void>;
 }

@@ -4,3 +4,4 @@ export * from './read-model';
 export * from './orm';
 export * from './store';
 export * from './migrate';
+export * from './callback-log';

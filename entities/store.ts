@@ -15,7 +15,8 @@ import type { OrderView } from '../contract/types';
 import { isMoney } from '../domain/money';
 import { DEFAULT_LOCATION, Product, Stock, StockMovement } from './catalog';
 import type { OmsORM } from './orm';
-import { CallbackLog, OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
+import { forgetCallback, logCallback, markCallback } from './callback-log';
+import { OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
 import { changeStock, ensureStockRow, formatDecimal, readInventory } from './stock-queries';
 
 /** A `cursor` that no page of this API handed out (the API answers 400). */
@@ -217,21 +218,16 @@ export function createStore(orm: OmsORM): OrderStore {
       return row ? { sku: row.sku, name: row.name, price: formatDecimal(row.price), active: row.active } : null;
     },
 
-    async recordCallback(callback: CallbackRecord) {
-      const res = await fork()
-        .createQueryBuilder(CallbackLog)
-        .insert({
-          source: callback.source,
-          eventId: requireNonEmpty('eventId', callback.eventId),
-          orderId: callback.orderId,
-          matched: callback.matched,
-          payload: callback.payload ?? null,
-          receivedAt: new Date(),
-        })
-        .onConflict(['source', 'eventId'])
-        .ignore()
-        .execute('run');
-      return { duplicate: res.affectedRows === 0 };
+    async logCallback(callback: CallbackRecord) {
+      return logCallback(fork(), { ...callback, eventId: requireNonEmpty('eventId', callback.eventId) });
+    },
+
+    async markCallback(callback) {
+      await markCallback(fork(), { ...callback, eventId: requireNonEmpty('eventId', callback.eventId) });
+    },
+
+    async forgetCallback(callback) {
+      await forgetCallback(fork(), callback);
     },
 
     async ping() {

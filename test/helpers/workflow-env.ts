@@ -127,6 +127,7 @@ export function fakeActivities(
     recordOrder: async (view) => {
       snapshots.push(view);
     },
+    claimEarlyPayments: act('claimEarlyPayments', () => []),
     recordLatePayment: act('recordLatePayment', (args) => {
       latePayments.push(args);
     }),

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInventoryActivities } from '../../activities/inventory';
-import { createReadModelActivities } from '../../activities/read-model';
-import type { InventoryActivities, ReadModelActivities } from '../../contract/activities';
+import { createCallbackActivities, createReadModelActivities } from '../../activities/read-model';
+import type { CallbackActivities, InventoryActivities, ReadModelActivities } from '../../contract/activities';
 import { StoreConflictError, type OrderStore } from '../../contract/store';
 import type { OrderInput, OrderView } from '../../contract/types';
 import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -14,6 +14,7 @@ import { MikroORM as SqlMikroORM, SqliteDriver } from '@mikro-orm/sql';
 import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
 import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
+import { CallbackLog } from '../../entities/read-model';
 import { InvalidCursorError, createStore } from '../../entities/store';
 import { DB_KINDS, PROJECT_ROOT, createEmptyDatabase, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
 import { V1_ENTITIES } from '../helpers/v1-schema';
@@ -77,11 +78,13 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
   let store: OrderStore;
   let readModel: ReadModelActivities;
   let inventory: InventoryActivities;
+  let callbackActivities: CallbackActivities;
 
   beforeAll(async () => {
     db = await createTestDb(kind);
     store = createStore(db.orm);
     readModel = createReadModelActivities(db.orm);
+    callbackActivities = createCallbackActivities(db.orm);
     inventory = createInventoryActivities(db.orm);
   });
   afterAll(async () => {
@@ -215,6 +218,24 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(await store.findOrderIdByTracking('TRK-300')).toBe(base.id);
     });
 
+    test('one tracking number issued by two carriers belongs to two orders, each found by its carrier', async () => {
+      const shipmentOf = (carrier: 'aras' | 'mng') => ({
+        shipmentId: `shp-${carrier}`,
+        carrier,
+        trackingNumber: 'TRK-SHARED-1',
+        labelRef: `label-${carrier}`,
+        lines: [{ sku: 'SKU-1', quantity: 2 }],
+        events: [],
+      });
+      const aras = orderView(310, { version: 2, status: 'shipped', shipment: shipmentOf('aras'), shipments: [shipmentOf('aras')] });
+      const mng = orderView(311, { version: 2, status: 'shipped', shipment: shipmentOf('mng'), shipments: [shipmentOf('mng')] });
+      await readModel.recordOrder(aras);
+      await readModel.recordOrder(mng);
+      expect(await store.findOrderIdByTracking('TRK-SHARED-1', 'aras')).toBe(aras.id);
+      expect(await store.findOrderIdByTracking('TRK-SHARED-1', 'mng')).toBe(mng.id);
+      expect(await store.getOrder(mng.id)).toMatchObject({ version: 2, status: 'shipped' });
+    });
+
     test('refuses a snapshot without a usable version as a non-retryable input error', async () => {
       await expect(readModel.recordOrder(orderView(400, { version: 1.5 }))).rejects.toMatchObject({
         type: 'InvalidInput',
@@ -290,26 +311,96 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
   });
 
   describe('callbacks', () => {
-    test('the same source and event id is a duplicate; another source is not', async () => {
-      const cb = {
-        source: 'payment' as const,
-        eventId: 'evt-1',
-        orderId: 'webstore:EXT-0001',
-        matched: true,
-        payload: { a: 1 },
-      };
-      expect(await store.recordCallback(cb)).toEqual({ duplicate: false });
-      expect(await store.recordCallback(cb)).toEqual({ duplicate: true });
-      expect(await store.recordCallback({ ...cb, source: 'carrier' })).toEqual({ duplicate: false });
-      expect(await store.recordCallback({ ...cb, eventId: 'evt-unmatched', orderId: null, matched: false })).toEqual({
-        duplicate: false,
-      });
+    test('the same sender and event id is a duplicate; another carrier with the same event id is not', async () => {
+      const cb = { source: 'carrier:aras' as const, eventId: '1001', orderId: 'webstore:EXT-0001', payload: { a: 1 } };
+      expect(await store.logCallback(cb)).toEqual({ duplicate: false, matched: null });
+      expect(await store.logCallback(cb)).toEqual({ duplicate: true, matched: null });
+      await store.markCallback({ ...cb, matched: true });
+      expect(await store.logCallback(cb)).toEqual({ duplicate: true, matched: true });
+      // MNG numbers its events on its own: its 1001 is another event, logged in full
+      const mng = { ...cb, source: 'carrier:mng' as const, orderId: null, payload: { b: 2 } };
+      expect(await store.logCallback(mng)).toEqual({ duplicate: false, matched: null });
+      await store.markCallback({ ...mng, matched: false });
+      const rows = await db.orm.em
+        .fork()
+        .find(CallbackLog, { eventId: '1001' }, { orderBy: { source: 'asc' }, disableIdentityMap: true });
+      expect(rows.map((r) => [r.source, r.matched, r.orderId, r.payload])).toEqual([
+        ['carrier:aras', true, 'webstore:EXT-0001', { a: 1 }],
+        ['carrier:mng', false, null, { b: 2 }],
+      ]);
     });
 
     test('concurrent deliveries of one event: exactly one is new', async () => {
-      const cb = { source: 'warehouse' as const, eventId: 'evt-race', orderId: null, matched: false, payload: {} };
-      const results = await Promise.all(Array.from({ length: 8 }, () => store.recordCallback(cb)));
+      const cb = { source: 'warehouse' as const, eventId: 'evt-race', orderId: null, payload: {} };
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.logCallback(cb)));
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    });
+
+    test('a failed delivery forgets its row; a mark after that puts it back', async () => {
+      const cb = { source: 'warehouse' as const, eventId: 'evt-forget', orderId: 'webstore:EXT-0002', payload: {} };
+      await store.logCallback(cb);
+      await store.forgetCallback(cb);
+      expect(await store.logCallback(cb)).toEqual({ duplicate: false, matched: null });
+      await store.forgetCallback(cb); // a racing twin failed while this one is still delivering
+      await store.markCallback({ ...cb, matched: true });
+      expect(await store.logCallback(cb)).toEqual({ duplicate: true, matched: true });
+      await store.forgetCallback(cb); // only undecided rows are forgotten
+      expect(await store.logCallback(cb)).toEqual({ duplicate: true, matched: true });
+    });
+  });
+
+  describe('claimEarlyPayments', () => {
+    const early = (orderId: string, eventId: string, type: string, extra: Record<string, string> = {}) => ({
+      source: 'payments' as const,
+      eventId,
+      orderId,
+      payload: { eventId, orderId, type, ...extra },
+    });
+
+    test('claims the unmatched payments of the order, once, and answers the same events on every call', async () => {
+      const orderId = 'webstore:EARLY-1';
+      const auth = early(orderId, 'e1', 'authorized', { amount: '10.00', currency: 'TRY', at: '2026-12-01T10:00:00.000Z' });
+      await store.logCallback(auth);
+      await store.markCallback({ ...auth, matched: false });
+      const inFlight = early(orderId, 'e2', 'captured'); // logged, its signal not answered yet
+      await store.logCallback(inFlight);
+      const delivered = early(orderId, 'e3', 'failed'); // reached the order by signal: not the order's to claim
+      await store.logCallback(delivered);
+      await store.markCallback({ ...delivered, matched: true });
+      const other = early('webstore:EARLY-OTHER', 'e4', 'authorized');
+      await store.logCallback(other);
+      await store.markCallback({ ...other, matched: false });
+
+      const first = await callbackActivities.claimEarlyPayments({ orderId });
+      expect(first).toEqual([
+        { eventId: 'e1', type: 'authorized', amount: '10.00', currency: 'TRY', at: '2026-12-01T10:00:00.000Z' },
+        { eventId: 'e2', type: 'captured', amount: undefined, currency: undefined, at: expect.any(String) },
+      ]);
+      expect(await callbackActivities.claimEarlyPayments({ orderId })).toEqual(first);
+      // claimed means matched: the provider's retry of it is not signalled again, and a late answer cannot unmark it
+      await store.markCallback({ ...inFlight, matched: false });
+      expect(await store.logCallback(auth)).toEqual({ duplicate: true, matched: true });
+      expect(await store.logCallback(inFlight)).toEqual({ duplicate: true, matched: true });
+      expect(await store.logCallback(other)).toEqual({ duplicate: true, matched: false });
+      expect(await callbackActivities.claimEarlyPayments({ orderId: 'webstore:EARLY-NONE' })).toEqual([]);
+    });
+
+    test('two concurrent claims for one order both answer every early payment, each claimed once', async () => {
+      const orderId = 'webstore:EARLY-2';
+      for (const n of [1, 2, 3, 4, 5]) {
+        const cb = early(orderId, `race-${n}`, n === 3 ? 'captured' : 'authorized');
+        await store.logCallback(cb);
+        await store.markCallback({ ...cb, matched: false });
+      }
+      const [a, b] = await Promise.all([
+        callbackActivities.claimEarlyPayments({ orderId }),
+        callbackActivities.claimEarlyPayments({ orderId }),
+      ]);
+      expect(a.map((e) => e.eventId)).toEqual(['race-1', 'race-2', 'race-3', 'race-4', 'race-5']);
+      expect(b).toEqual(a);
+      const rows = await db.orm.em.fork().find(CallbackLog, { orderId }, { disableIdentityMap: true });
+      expect(rows.every((r) => r.matched === true && r.claimedAt instanceof Date)).toBe(true);
+      expect(new Set(rows.map((r) => r.claimedAt?.getTime())).size).toBe(1); // one call claimed them all
     });
   });
 
