@@ -24,6 +24,24 @@ export interface InventoryView {
   locations: { location: string; onHand: number; reserved: number; available: number }[];
 }
 
+/** The most units one SKU may have on hand at one location; a change past it is refused (409). */
+export const MAX_STOCK_UNITS = 1_000_000_000;
+
+/** What an operator ledger repair changed at one location. */
+export interface ReservedRepair {
+  location: string;
+  reservedBefore: number;
+  reservedAfter: number;
+}
+
+export interface RepairResult {
+  sku: string;
+  /** One entry per location whose reserved count was wrong; empty when the ledger and the counts agreed. */
+  changed: ReservedRepair[];
+  message: string;
+  inventory: InventoryView;
+}
+
 export interface ProductView {
   sku: string;
   name: string;
@@ -47,10 +65,18 @@ export interface OrderStore {
   listOrders(filter: OrderListFilter): Promise<OrderPage>;
   findOrderIdByTracking(trackingNumber: string, carrier?: string): Promise<string | null>;
   getInventory(sku: string): Promise<InventoryView | null>;
-  /** Sets on-hand at a location (default 'main'), creating the SKU if needed. */
+  /**
+   * Sets on-hand at a location (default 'main'), creating the SKU if needed; refuses (StoreConflictError) less than
+   * is reserved there or more than MAX_STOCK_UNITS.
+   */
   setOnHand(args: { sku: string; onHand: number; location: string; actor: string }): Promise<InventoryView>;
-  /** Relative change; refuses (StoreConflictError) to take on-hand below zero. */
+  /** Relative change; refuses (StoreConflictError) to take on-hand below what is reserved or past MAX_STOCK_UNITS. */
   adjustOnHand(args: { sku: string; delta: number; reason: string; location: string; actor: string }): Promise<InventoryView>;
+  /**
+   * Operator ledger repair: sets each location's `reserved` to the sum of the SKU's live ledger rows (state
+   * `reserved`) there, atomically, recording a stock movement per location it changed; null for an unknown SKU.
+   */
+  repairReserved(args: { sku: string; actor: string }): Promise<RepairResult | null>;
   upsertProduct(product: ProductView): Promise<ProductView>;
   getProduct(sku: string): Promise<ProductView | null>;
   /**
