@@ -4,7 +4,7 @@ import type { OmsORM } from '../entities/orm';
 import type { Integrations } from '../integrations';
 import { createIntegrationActivities } from './integrations';
 import { createInventoryActivities } from './inventory';
-import { createReadModelActivities } from './read-model';
+import { createCallbackActivities, createReadModelActivities } from './read-model';
 
 export interface ActivityDeps {
   orm: OmsORM;
@@ -16,6 +16,7 @@ export function createActivities(deps: ActivityDeps): OrderActivities {
   return {
     ...createInventoryActivities(deps.orm),
     ...createReadModelActivities(deps.orm),
+    ...createCallbackActivities(deps.orm),
     ...createIntegrationActivities(deps.integrations),
   };
 }

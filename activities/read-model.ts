@@ -1,10 +1,11 @@
 // The read model activity: the workflow pushes its OrderView here at every change; the API lists from it.
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { LatePaymentRecord, ReadModelActivities } from '../contract/activities';
+import type { CallbackActivities, LatePaymentRecord, ReadModelActivities } from '../contract/activities';
 import type { OrderReturn, OrderView, Shipment } from '../contract/types';
 import { FailureType } from '../contract/workflow';
 import { fromMinor, isMoney, toMinor } from '../domain/money';
+import { claimEarlyPayments } from '../entities/callback-log';
 import type { OmsORM } from '../entities/orm';
 import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
 
@@ -218,6 +219,17 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
         if (settled) return;
       }
       throw new Error(`order ${args.orderId}: the read model kept changing under the late payment write; retrying`);
+    },
+  };
+}
+
+/** Builds the callback-log activity; `orm` is the worker's shared ORM, forked per call. */
+export function createCallbackActivities(orm: OmsORM): CallbackActivities {
+  return {
+    /** One transaction: unmatched payment callbacks for the order become claimed (and matched), then all claimed ones are read. */
+    async claimEarlyPayments({ orderId }) {
+      if (typeof orderId !== 'string' || orderId === '') throw invalidInput('orderId: required');
+      return claimEarlyPayments(orm.em.fork(), orderId);
     },
   };
 }

@@ -49,6 +49,15 @@ export interface ReadModelActivities {
   recordLatePayment(args: LatePaymentRecord): Promise<void>;
 }
 
+export interface CallbackActivities {
+  /**
+   * The payment callbacks that arrived before this order existed (stored unmatched), claimed for it: call it
+   * right after acceptance and handle each event as if it had been signalled (the workflow's de-duplication by
+   * event id applies). Atomic and idempotent: a repeated or concurrent call returns the same events, oldest first.
+   */
+  claimEarlyPayments(args: { orderId: string }): Promise<PaymentEvent[]>;
+}
+
 export interface LatePaymentRecord {
   orderId: string;
   /** Kept on the order's `latePayments`; its `key` makes the write happen once. */
@@ -110,6 +119,7 @@ export interface NotificationActivities {
 export type OrderActivities = InventoryActivities &
   CallbackActivities &
   ReadModelActivities &
+  CallbackActivities &
   PaymentActivities &
   InvoiceActivities &
   ErpActivities &

@@ -1,6 +1,6 @@
 // What the API needs from the database (read model, inventory, catalog, callback log).
 // `entities/store.ts` implements it with MikroORM on SQLite or PostgreSQL.
-import type { OrderStatus, OrderView } from './types';
+import type { Carrier, OrderStatus, OrderView } from './types';
 
 export interface OrderListFilter {
   status?: OrderStatus | undefined;
@@ -24,6 +24,24 @@ export interface InventoryView {
   locations: { location: string; onHand: number; reserved: number; available: number }[];
 }
 
+/** The most units one SKU may have on hand at one location; a change past it is refused (409). */
+export const MAX_STOCK_UNITS = 1_000_000_000;
+
+/** What an operator ledger repair changed at one location. */
+export interface ReservedRepair {
+  location: string;
+  reservedBefore: number;
+  reservedAfter: number;
+}
+
+export interface RepairResult {
+  sku: string;
+  /** One entry per location whose reserved count was wrong; empty when the ledger and the counts agreed. */
+  changed: ReservedRepair[];
+  message: string;
+  inventory: InventoryView;
+}
+
 export interface ProductView {
   sku: string;
   name: string;
@@ -31,11 +49,13 @@ export interface ProductView {
   active: boolean;
 }
 
+/** Who sent a callback: event ids are unique per sender only (Aras' 1001 is not MNG's 1001). */
+export type CallbackSource = 'payments' | 'warehouse' | `carrier:${Carrier}`;
+
 export interface CallbackRecord {
-  source: 'payment' | 'carrier' | 'warehouse';
+  source: CallbackSource;
   eventId: string;
   orderId: string | null;
-  matched: boolean;
   payload: unknown;
 }
 
@@ -45,14 +65,29 @@ export interface OrderStore {
   listOrders(filter: OrderListFilter): Promise<OrderPage>;
   findOrderIdByTracking(trackingNumber: string, carrier?: string): Promise<string | null>;
   getInventory(sku: string): Promise<InventoryView | null>;
-  /** Sets on-hand at a location (default 'main'), creating the SKU if needed. */
+  /**
+   * Sets on-hand at a location (default 'main'), creating the SKU if needed; refuses (StoreConflictError) less than
+   * is reserved there or more than MAX_STOCK_UNITS.
+   */
   setOnHand(args: { sku: string; onHand: number; location: string; actor: string }): Promise<InventoryView>;
-  /** Relative change; refuses (StoreConflictError) to take on-hand below zero. */
+  /** Relative change; refuses (StoreConflictError) to take on-hand below what is reserved or past MAX_STOCK_UNITS. */
   adjustOnHand(args: { sku: string; delta: number; reason: string; location: string; actor: string }): Promise<InventoryView>;
+  /**
+   * Operator ledger repair: sets each location's `reserved` to the sum of the SKU's live ledger rows (state
+   * `reserved`) there, atomically, recording a stock movement per location it changed; null for an unknown SKU.
+   */
+  repairReserved(args: { sku: string; actor: string }): Promise<RepairResult | null>;
   upsertProduct(product: ProductView): Promise<ProductView>;
   getProduct(sku: string): Promise<ProductView | null>;
-  /** Keeps every callback; `duplicate` when the same source + event id was seen before. */
-  recordCallback(callback: CallbackRecord): Promise<{ duplicate: boolean }>;
+  /**
+   * Logs a callback before it is delivered (matched unknown); `duplicate` when the sender's event id was logged
+   * before, with what that row says (`matched: true`: it reached its order, so it need not be signalled again).
+   */
+  logCallback(callback: CallbackRecord): Promise<{ duplicate: boolean; matched: boolean | null }>;
+  /** Records whether a logged callback reached its order. */
+  markCallback(callback: CallbackRecord & { matched: boolean }): Promise<void>;
+  /** Drops a logged callback whose delivery failed with nothing known, so the sender's retry is a first delivery. */
+  forgetCallback(callback: Pick<CallbackRecord, 'source' | 'eventId'>): Promise<void>;
   /** Throws when the database is unreachable (used by GET /health). */
   ping(): Promise<void>;
 }

@@ -11,8 +11,9 @@ export const Product = defineEntity({
   properties: {
     sku: p.string().length(100).primary(),
     name: p.string().length(300),
-    // numeric(12,2) on PostgreSQL; SQLite returns it as a number, so the store re-formats it to two decimals.
-    price: p.decimal('string').precision(12).scale(2),
+    // numeric(14,2) holds MAX_MONEY (domain/money.ts) on PostgreSQL; SQLite returns it as a number, so the
+    // store re-formats it to two decimals.
+    price: p.decimal('string').precision(14).scale(2),
     active: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
@@ -80,6 +81,8 @@ export const StockMovement = defineEntity({
     reason: p.string().length(200),
     actor: p.string().length(200),
     orderId: p.string().length(200).nullable(),
+    /** What a change other than on-hand did, as JSON (a ledger repair's reserved before and after). */
+    detail: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   indexes: [{ properties: ['sku', 'createdAt'] }],

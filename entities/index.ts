@@ -3,3 +3,5 @@ export * from './catalog';
 export * from './read-model';
 export * from './orm';
 export * from './store';
+export * from './migrate';
+export * from './callback-log';

@@ -1,9 +1,10 @@
 // ORM start-up for the API and the worker. One URL picks the database: postgres(ql):// → PostgreSQL,
-// anything else → a SQLite file (node:sqlite). The schema is brought up to date at start-up.
+// anything else → a SQLite file (node:sqlite).
 //
-// Schema v1 choice: the SchemaGenerator's `update({ safe: true })` (creates missing tables, columns and
-// indexes; never drops anything), not committed migrations — @mikro-orm/migrations is not a dependency,
-// and one diff-based path serves SQLite and PostgreSQL alike. Revisit once a change needs data moved.
+// The schema comes from committed migrations (entities/migrate.ts): `initORM({ migrate: true })` applies the
+// pending ones (`npm run migrate`, `npm start`, the tests' databases); without it the process refuses to start
+// while any is pending, so an API or worker never runs against a schema older than its code, and no process
+// diffs the schema at start-up.
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { SqliteDriver, type AbstractSqlDriver, type SqlEntityManager, MikroORM a
 import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Product, Reservation, Stock, StockMovement } from './catalog';
 import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
+import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
 
 /** Every entity in one list, so the ORM and the schema generator never miss a table. */
@@ -35,6 +37,8 @@ export interface InitOrmOptions {
   /** `postgresql://…` / `postgres://…`, a SQLite path, `sqlite:<path>` or `:memory:`; default `.data/oms.sqlite`. */
   databaseUrl?: string | undefined;
   debug?: boolean | undefined;
+  /** Apply pending migrations (release step, `npm start`, tests); otherwise refuse to start while any is pending. */
+  migrate?: boolean | undefined;
 }
 
 /** The project root (this file lives in `<root>/entities/`), for the default database file. */
@@ -43,8 +47,6 @@ export const DEFAULT_SQLITE_PATH = resolve(PROJECT_ROOT, '.data', 'oms.sqlite');
 
 /** How long a SQLite connection waits for the other process's write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 15_000;
-/** Any fixed number: the PostgreSQL advisory lock that serialises schema updates across processes. */
-const SCHEMA_LOCK_KEY = 7_261_001;
 
 type Target = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
 
@@ -72,8 +74,8 @@ export function parseDatabaseUrl(databaseUrl: string | undefined): Target {
 const openSqliteFiles = new Map<string, { orm: Promise<OmsORM>; resolved?: OmsORM; refs: number }>();
 
 /**
- * Connects and brings the schema up to date; call it once per process and share the result (fork the
- * EntityManager per unit of work). A second call for an already open SQLite file returns the same ORM.
+ * Connects and applies (`migrate: true`) or checks the migrations; call it once per process and share the result
+ * (fork the EntityManager per unit of work). A second call for an already open SQLite file returns the same ORM.
  */
 export async function initORM(options: InitOrmOptions = {}): Promise<OmsORM> {
   const target = parseDatabaseUrl(options.databaseUrl);
@@ -103,50 +105,38 @@ async function openORM(target: Target, options: InitOrmOptions): Promise<OmsORM>
   const common = { entities: ALL_ENTITIES, debug: options.debug ?? false, allowGlobalContext: false };
   let orm: OmsORM;
   if (target.kind === 'postgres') {
-    orm = (await PgMikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: target.url })) as unknown as OmsORM;
+    orm = (await PgMikroORM.init({
+      ...common,
+      ...migrationConfig('postgresql'),
+      driver: PostgreSqlDriver,
+      clientUrl: target.url,
+    })) as unknown as OmsORM;
   } else {
     if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
     orm = (await SqlMikroORM.init({
       ...common,
+      ...migrationConfig('sqlite'),
       driver: SqliteDriver,
       dbName: target.path,
       driverOptions: new OmsSqliteDialect(target.path, { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }),
     })) as unknown as OmsORM;
   }
   try {
-    await updateSchema(orm, target.kind);
+    if (options.migrate) {
+      await migrate(orm);
+    } else {
+      const pending = await pendingMigrations(orm);
+      if (pending.length > 0) {
+        throw new SchemaVersionError(
+          `the database schema is behind this code (pending migrations: ${pending.join(', ')}); run \`npm run migrate\``,
+        );
+      }
+    }
   } catch (err) {
     await orm.close(true);
     throw err;
   }
   return orm;
-}
-
-/**
- * Idempotent schema update, safe when the API and the worker start together. PostgreSQL: the diff and
- * the DDL run while this process holds a transaction-scoped advisory lock, so a second process waits and
- * then finds nothing to do. SQLite has no such lock across processes: a racing start-up fails on
- * "already exists" and simply diffs again (the statements are each atomic, so a retry sees a consistent,
- * partly created schema and adds the rest).
- */
-async function updateSchema(orm: OmsORM, kind: Target['kind']): Promise<void> {
-  if (kind === 'postgres') {
-    const em = orm.em.fork();
-    await em.transactional(async (tx) => {
-      await tx.execute(`select pg_advisory_xact_lock(${SCHEMA_LOCK_KEY})`);
-      await orm.schema.update({ safe: true });
-    });
-    return;
-  }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await orm.schema.update({ safe: true });
-      return;
-    } catch (err) {
-      if (attempt >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 100 * attempt));
-    }
-  }
 }
 
 /** Closes the pool / SQLite handle (a shared SQLite ORM once its last user closes); the process cannot exit while it is open. */

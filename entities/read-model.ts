@@ -47,7 +47,7 @@ export const OrderLineRecord = defineEntity({
     lineNo: p.integer(),
     sku: p.string().length(100),
     quantity: p.integer(),
-    unitPrice: p.decimal('string').precision(12).scale(2),
+    unitPrice: p.decimal('string').precision(14).scale(2),
     lineTotal: p.decimal('string').precision(14).scale(2),
     returnedQuantity: p.integer().default(0),
     refundedQuantity: p.integer().default(0),
@@ -57,7 +57,10 @@ export const OrderLineRecord = defineEntity({
 });
 export type IOrderLineRecord = InferEntity<typeof OrderLineRecord>;
 
-/** Shipments: carrier callbacks carry only a tracking number, so this is how they find their order. */
+/**
+ * Shipments: carrier callbacks carry only a tracking number, so this is how they find their order. Each carrier
+ * numbers its own parcels, so a number is unique per carrier only.
+ */
 export const ShipmentRecord = defineEntity({
   name: 'ShipmentRecord',
   tableName: 'shipment',
@@ -66,11 +69,11 @@ export const ShipmentRecord = defineEntity({
     orderId: p.string().length(200),
     shipmentId: p.string().length(200),
     carrier: p.string().length(40),
-    trackingNumber: p.string().length(200).unique(),
+    trackingNumber: p.string().length(200),
     labelRef: p.string().length(400),
     lastStatus: p.string().length(40).nullable(),
   },
-  uniques: [{ properties: ['orderId', 'shipmentId'] }],
+  uniques: [{ properties: ['orderId', 'shipmentId'] }, { properties: ['carrier', 'trackingNumber'] }],
 });
 export type IShipmentRecord = InferEntity<typeof ShipmentRecord>;
 
@@ -114,8 +117,11 @@ export const TimelineRecord = defineEntity({
 export type ITimelineRecord = InferEntity<typeof TimelineRecord>;
 
 /**
- * Every payment, carrier and warehouse callback, matched or not. (source, event_id) is unique:
- * that constraint is the duplicate detector, so two API processes cannot both accept one event.
+ * Every payment, carrier and warehouse callback, matched or not. `source` is the sender (`payments`,
+ * `warehouse`, `carrier:<name>`): event ids are unique per sender only. (source, event_id) is unique: that
+ * constraint is the duplicate detector, so two API processes cannot both accept one event. `matched` is null
+ * while the event is being delivered (the row is written first), then whether it reached its order.
+ * `claimedAt` is set when an order accepted after the event claimed it (an early payment).
  */
 export const CallbackLog = defineEntity({
   name: 'CallbackLog',
@@ -125,9 +131,10 @@ export const CallbackLog = defineEntity({
     source: p.string().length(40),
     eventId: p.string().length(200),
     orderId: p.string().length(200).nullable(),
-    matched: p.boolean(),
+    matched: p.boolean().nullable(),
     payload: p.json<unknown>(),
     receivedAt: p.datetime().onCreate(() => new Date()),
+    claimedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['source', 'eventId'] }],
   indexes: [{ properties: ['orderId'] }],

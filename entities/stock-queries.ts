@@ -45,15 +45,18 @@ export async function changeStock(
 export async function readInventory(em: SqlEntityManager, sku: string): Promise<InventoryView | null> {
   const rows = await em.find(Stock, { sku }, { orderBy: { location: 'asc' }, disableIdentityMap: true });
   if (rows.length === 0) return null;
+  // A row counted below its reservations (possible only in data from before the guard) has nothing available,
+  // never a negative amount; the total is what the locations can actually give.
   const locations = rows.map((r) => ({
     location: r.location,
     onHand: r.onHand,
     reserved: r.reserved,
-    available: r.onHand - r.reserved,
+    available: Math.max(0, r.onHand - r.reserved),
   }));
   const onHand = locations.reduce((s, l) => s + l.onHand, 0);
   const reserved = locations.reduce((s, l) => s + l.reserved, 0);
-  return { sku, onHand, reserved, available: onHand - reserved, locations };
+  const available = locations.reduce((s, l) => s + l.available, 0);
+  return { sku, onHand, reserved, available, locations };
 }
 
 /** Units free to reserve at one location (0 when the row is missing). */

@@ -3,8 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type FilterQuery, type SqlEntityManager } from '@mikro-orm/sql';
 import {
+  MAX_STOCK_UNITS,
   StoreConflictError,
   type CallbackRecord,
+  type ReservedRepair,
   type InventoryView,
   type OrderListFilter,
   type OrderPage,
@@ -13,9 +15,10 @@ import {
 } from '../contract/store';
 import type { OrderView } from '../contract/types';
 import { isMoney } from '../domain/money';
-import { DEFAULT_LOCATION, Product, Stock, StockMovement } from './catalog';
+import { DEFAULT_LOCATION, Product, Reservation, Stock, StockMovement } from './catalog';
 import type { OmsORM } from './orm';
-import { CallbackLog, OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
+import { forgetCallback, logCallback, markCallback } from './callback-log';
+import { OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
 import { changeStock, ensureStockRow, formatDecimal, readInventory } from './stock-queries';
 
 /** A `cursor` that no page of this API handed out (the API answers 400). */
@@ -75,7 +78,16 @@ function requireInt(field: string, value: unknown, min?: number): number {
 
 async function recordMovement(
   em: SqlEntityManager,
-  m: { key: string; sku: string; location: string; delta: number; reason: string; actor: string; orderId?: string },
+  m: {
+    key: string;
+    sku: string;
+    location: string;
+    delta: number;
+    reason: string;
+    actor: string;
+    orderId?: string;
+    detail?: unknown;
+  },
 ): Promise<void> {
   await em.insert(StockMovement, {
     key: m.key,
@@ -85,8 +97,17 @@ async function recordMovement(
     reason: m.reason,
     actor: m.actor,
     orderId: m.orderId ?? null,
+    detail: m.detail === undefined ? null : JSON.stringify(m.detail),
     createdAt: new Date(),
   });
+}
+
+/** Sum of the live (state `reserved`) ledger rows of a SKU, per location. */
+async function ledgerReserved(em: SqlEntityManager, sku: string): Promise<Map<string, number>> {
+  const rows = await em.find(Reservation, { sku, state: 'reserved' }, { fields: ['location', 'quantity'], disableIdentityMap: true });
+  const sums = new Map<string, number>();
+  for (const r of rows) sums.set(r.location, (sums.get(r.location) ?? 0) + r.quantity);
+  return sums;
 }
 
 async function inventoryOrThrow(em: SqlEntityManager, sku: string): Promise<InventoryView> {
@@ -155,6 +176,16 @@ export function createStore(orm: OmsORM): OrderStore {
           { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
         );
         const before = row?.onHand ?? 0;
+        const reserved = row?.reserved ?? 0;
+        if (onHand > MAX_STOCK_UNITS) {
+          throw new StoreConflictError(`onHand: ${onHand} is more than the most a location may hold (${MAX_STOCK_UNITS})`);
+        }
+        if (onHand < reserved) {
+          throw new StoreConflictError(
+            `onHand: ${onHand} is less than the ${reserved} units of ${sku} reserved at ${location} for open orders; ` +
+              'cancel orders first, or repair the ledger if the reservations are wrong',
+          );
+        }
         await changeStock(em, { sku, location }, { onHand: onHand - before });
         await recordMovement(em, {
           key: `set:${randomUUID()}`,
@@ -176,20 +207,65 @@ export function createStore(orm: OmsORM): OrderStore {
       const actor = requireNonEmpty('actor', args.actor);
       return fork().transactional(async (em) => {
         if (delta >= 0) await ensureStockRow(em, sku, location);
-        const applied = await changeStock(
-          em,
-          { sku, location },
-          { onHand: delta },
-          { sql: 'on_hand + ? >= 0', params: [delta] },
-        );
+        // |delta| past the maximum cannot land in [reserved, MAX]; refused before it reaches a 32-bit column
+        const applied =
+          Math.abs(delta) <= MAX_STOCK_UNITS &&
+          (await changeStock(
+            em,
+            { sku, location },
+            { onHand: delta },
+            { sql: 'on_hand + ? >= reserved and on_hand + ? <= ?', params: [delta, delta, MAX_STOCK_UNITS] },
+          ));
         if (!applied) {
           const current = await em.findOne(Stock, { sku, location }, { disableIdentityMap: true });
+          const onHand = current?.onHand ?? 0;
+          const reserved = current?.reserved ?? 0;
           throw new StoreConflictError(
-            `delta: ${delta} would take on-hand of ${sku} at ${location} below zero (on hand: ${current?.onHand ?? 0})`,
+            onHand + delta > MAX_STOCK_UNITS
+              ? `delta: ${delta} would take on-hand of ${sku} at ${location} past the most a location may hold (${MAX_STOCK_UNITS}; on hand: ${onHand})`
+              : `delta: ${delta} would take on-hand of ${sku} at ${location} below what is reserved (on hand: ${onHand}, reserved: ${reserved})`,
           );
         }
         await recordMovement(em, { key: `adjust:${randomUUID()}`, sku, location, delta, reason, actor });
         return inventoryOrThrow(em, sku);
+      });
+    },
+
+    async repairReserved(args) {
+      const sku = requireNonEmpty('sku', args.sku);
+      const actor = requireNonEmpty('actor', args.actor);
+      return fork().transactional(async (em) => {
+        // Locking the stock rows first orders this after any reservation, release or commit holding them, and
+        // makes those wait for it: the ledger sum read next is then the one the counters must match.
+        const rows = await em.find(
+          Stock,
+          { sku },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { location: 'asc' }, disableIdentityMap: true },
+        );
+        if (rows.length === 0) return null;
+        const live = await ledgerReserved(em, sku);
+        const changed: ReservedRepair[] = [];
+        for (const row of rows) {
+          const after = live.get(row.location) ?? 0;
+          if (row.reserved === after) continue;
+          await changeStock(em, { sku, location: row.location }, { reserved: after - row.reserved });
+          const repair = { location: row.location, reservedBefore: row.reserved, reservedAfter: after };
+          await recordMovement(em, {
+            key: `repair:${randomUUID()}`,
+            sku,
+            location: row.location,
+            delta: 0,
+            reason: 'ledger_repair',
+            actor,
+            detail: repair,
+          });
+          changed.push(repair);
+        }
+        const message =
+          changed.length === 0
+            ? `nothing to repair: reserved matches the live reservations of ${sku} at every location`
+            : `reserved recomputed from the live reservations at ${changed.map((c) => `${c.location} (${c.reservedBefore} → ${c.reservedAfter})`).join(', ')}`;
+        return { sku, changed, message, inventory: await inventoryOrThrow(em, sku) };
       });
     },
 
@@ -217,21 +293,16 @@ export function createStore(orm: OmsORM): OrderStore {
       return row ? { sku: row.sku, name: row.name, price: formatDecimal(row.price), active: row.active } : null;
     },
 
-    async recordCallback(callback: CallbackRecord) {
-      const res = await fork()
-        .createQueryBuilder(CallbackLog)
-        .insert({
-          source: callback.source,
-          eventId: requireNonEmpty('eventId', callback.eventId),
-          orderId: callback.orderId,
-          matched: callback.matched,
-          payload: callback.payload ?? null,
-          receivedAt: new Date(),
-        })
-        .onConflict(['source', 'eventId'])
-        .ignore()
-        .execute('run');
-      return { duplicate: res.affectedRows === 0 };
+    async logCallback(callback: CallbackRecord) {
+      return logCallback(fork(), { ...callback, eventId: requireNonEmpty('eventId', callback.eventId) });
+    },
+
+    async markCallback(callback) {
+      await markCallback(fork(), { ...callback, eventId: requireNonEmpty('eventId', callback.eventId) });
+    },
+
+    async forgetCallback(callback) {
+      await forgetCallback(fork(), callback);
     },
 
     async ping() {

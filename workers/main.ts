@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   console.log(config.temporal.address ? `Connecting to Temporal at ${config.temporal.address}…` : 'Starting the embedded Temporal dev server…');
   const temporal = await connectTemporal(config, { embeddedPort: Number(process.env.TEMPORAL_PORT ?? 7233) });
-  const orm = await openDatabase(config);
+  const orm = await openDatabase(config, { migrate: true });
   const worker = await startWorker(config, temporal, orm);
   const api = await startApi(config, temporal, orm);
 

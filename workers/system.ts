@@ -101,9 +101,9 @@ export async function connectTemporal(
   };
 }
 
-/** Opens the database (schema created or updated at start-up). */
-export function openDatabase(config: AppConfig): Promise<OmsORM> {
-  return initORM({ databaseUrl: config.databaseUrl });
+/** Opens the database; `migrate` applies pending migrations (npm start), else it refuses to run while any is pending. */
+export function openDatabase(config: AppConfig, options: { migrate?: boolean } = {}): Promise<OmsORM> {
+  return initORM({ databaseUrl: config.databaseUrl, migrate: options.migrate });
 }
 
 export interface RunningWorker {

@@ -1,6 +1,8 @@
-// /callbacks: signed events from payment providers, carriers and the warehouse. Each is handed to
-// the order's workflow as a signal (the workflow drops repeats by event id) and logged in the store.
-// A payment for an order that was canceled and has ended goes to a late-payment settlement instead.
+// /callbacks: signed events from payment providers, carriers and the warehouse. Each is logged per sender
+// (`payments`, `warehouse`, `carrier:<name>`), then handed to the order's workflow as a signal (the workflow
+// drops repeats by event id), then marked as matched or not. A repeat of an event that already reached its
+// order is acknowledged without a second signal. A payment for an order that was canceled and has ended goes to
+// a late-payment settlement instead; one for an order not yet placed stays unmatched until the order claims it.
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import {
@@ -53,18 +55,29 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   // Raw bytes for every content type: the signature covers exactly what was sent.
   table.router.use(express.raw({ type: () => true, limit: config.bodyLimit }), signedJson(config.webhookSecret));
 
-  /** Signal first, then log: a failed signal answers 5xx so the sender retries and the event is not lost. */
-  async function deliver(
-    record: Omit<CallbackRecord, 'matched' | 'orderId'>,
-    orderId: string | null,
-    send: (orderId: string) => Promise<SignalOutcome>,
-  ): Promise<void> {
-    const outcome: SignalOutcome = orderId === null ? 'not_found' : await send(orderId);
+  /**
+   * Log first (matched unknown), then signal, then mark the outcome: a repeat that finds its event already
+   * matched answers 200 without signalling again, so a sender stuck retrying cannot grow the order's history.
+   * A failed signal answers 5xx so the sender retries, and the row it logged is dropped again.
+   */
+  async function deliver(record: CallbackRecord, send: (orderId: string) => Promise<SignalOutcome>): Promise<void> {
+    const logged = await store.logCallback(record);
+    if (logged.matched === true) {
+      logger.info('repeated callback already delivered, not signalled again', { source: record.source, eventId: record.eventId });
+      return;
+    }
+    let outcome: SignalOutcome = 'not_found';
+    if (record.orderId !== null) {
+      try {
+        outcome = await send(record.orderId);
+      } catch (err) {
+        if (!logged.duplicate) await store.forgetCallback(record).catch(() => undefined);
+        throw err;
+      }
+    }
     const matched = outcome === 'delivered';
-    const { duplicate } = await store.recordCallback({ ...record, orderId, matched });
-    if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId });
-    else if (duplicate)
-      logger.info('repeated callback re-signalled', { source: record.source, eventId: record.eventId });
+    await store.markCallback({ ...record, matched });
+    if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId: record.orderId });
   }
 
   table.add(
@@ -85,7 +98,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         currency: body.currency,
         at: body.at ?? new Date().toISOString(),
       };
-      await deliver({ source: 'payment', eventId: body.eventId, payload: req.body }, body.orderId, async (id) => {
+      const record = { source: 'payments', eventId: body.eventId, orderId: body.orderId, payload: req.body } as const;
+      await deliver(record, async (id) => {
         const outcome = await orders.signalPayment(id, event);
         if (outcome === 'delivered' || (event.type !== 'authorized' && event.type !== 'captured')) return outcome;
         // Money for an order that was canceled and has ended (a capture after the payment timeout): give it back.
@@ -121,9 +135,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         status: body.status,
         at: body.at,
       };
-      await deliver({ source: 'carrier', eventId: body.eventId, payload: req.body }, orderId, (id) =>
-        orders.signalCarrier(id, event),
-      );
+      const source = `carrier:${params.carrier}` as const;
+      await deliver({ source, eventId: body.eventId, orderId, payload: req.body }, (id) => orders.signalCarrier(id, event));
       res.json({ accepted: true });
     },
   );
@@ -145,9 +158,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         lines: body.lines,
         at: body.at ?? new Date().toISOString(),
       };
-      await deliver({ source: 'warehouse', eventId: body.eventId, payload: req.body }, body.orderId, (id) =>
-        orders.signalWarehouse(id, event),
-      );
+      const record = { source: 'warehouse', eventId: body.eventId, orderId: body.orderId, payload: req.body } as const;
+      await deliver(record, (id) => orders.signalWarehouse(id, event));
       res.json({ accepted: true });
     },
   );

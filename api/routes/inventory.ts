@@ -14,6 +14,23 @@ import { RouteTable } from '../route-table';
 const skuParams = z.object({ sku: skuSchema });
 const inventoryResponse = (description: string) => ({ description, schema: inventoryViewSchema });
 
+const repairResultSchema = z
+  .object({
+    sku: z.string(),
+    changed: z
+      .array(
+        z.object({
+          location: z.string(),
+          reservedBefore: z.number().describe('Reserved units the counter said.'),
+          reservedAfter: z.number().describe('Reserved units of the live reservations: what the counter says now.'),
+        }),
+      )
+      .describe('One entry per location whose counter was wrong; empty when nothing needed repair.'),
+    message: z.string(),
+    inventory: inventoryViewSchema,
+  })
+  .describe('What the ledger repair changed.');
+
 /** Routes under /inventory. */
 export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const { store } = deps;
@@ -45,7 +62,10 @@ export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       auth: 'operator',
       params: skuParams,
       body: setInventoryBodySchema,
-      responses: { 200: inventoryResponse('Stock after the change') },
+      responses: {
+        200: inventoryResponse('Stock after the change'),
+        409: { description: 'On-hand would be less than what is reserved at the location, or past 1,000,000,000' },
+      },
     },
     async ({ res, params, body, principal }) => {
       res.json(
@@ -70,7 +90,7 @@ export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       body: inventoryAdjustmentBodySchema,
       responses: {
         200: inventoryResponse('Stock after the change'),
-        409: { description: 'The change would take on-hand below zero (or below what is reserved)' },
+        409: { description: 'The change would take on-hand below what is reserved (so also below zero), or past 1,000,000,000' },
       },
     },
     async ({ res, params, body, principal }) => {
@@ -83,6 +103,27 @@ export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
           actor: principal.actor,
         }),
       );
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/{sku}/repair',
+      operationId: 'repairInventory',
+      summary: 'Operator: recompute reserved from the live reservations',
+      description:
+        'Sets each location\'s reserved count to the sum of the SKU\'s open reservations there, in one transaction, ' +
+        'and records a stock movement (reason ledger_repair) per location it changed, with the counts before and after. ' +
+        'For counters left wrong by a step an operator skipped; when nothing was wrong it changes nothing and says so.',
+      auth: 'operator',
+      params: skuParams,
+      responses: { 200: { description: 'What changed (possibly nothing)', schema: repairResultSchema }, 404: { description: 'Unknown SKU' } },
+    },
+    async ({ res, params, principal }) => {
+      const result = await store.repairReserved({ sku: params.sku, actor: principal.actor });
+      if (result === null) throw new ApiError('not_found', `No stock record for SKU ${params.sku}`);
+      res.json(result);
     },
   );
 

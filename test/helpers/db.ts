@@ -16,7 +16,7 @@ export interface TestDb {
   kind: DbKind;
   /** What DATABASE_URL would be for an API or worker process pointed at this database. */
   url: string;
-  /** An ORM already initialised (schema created) on it. */
+  /** An ORM already initialised on it, its schema made by running the migrations. */
   orm: OmsORM;
   /** Closes the ORM and removes the database; safe to call twice. */
   cleanup(): Promise<void>;
@@ -42,44 +42,61 @@ export function pgUrlFor(dbName: string): string {
   return url.toString();
 }
 
-/** Gives a test its own empty database of `kind`, schema included. */
-export async function createTestDb(kind: DbKind, options: { debug?: boolean } = {}): Promise<TestDb> {
+export interface EmptyTestDb {
+  kind: DbKind;
+  /** What DATABASE_URL would be for an API or worker process pointed at this database. */
+  url: string;
+  /** Removes the database; close every ORM on it first. Safe to call twice. */
+  cleanup(): Promise<void>;
+}
+
+/** A brand-new database of `kind` with nothing in it, not even the migrations table. */
+export async function createEmptyDatabase(kind: DbKind): Promise<EmptyTestDb> {
   const suffix = randomBytes(6).toString('hex');
-  let closed = false;
+  let removed = false;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `oms-test-${suffix}-`));
-    const url = join(dir, 'oms.sqlite');
-    const orm = await initORM({ databaseUrl: url, debug: options.debug });
     return {
       kind,
-      url,
-      orm,
+      url: join(dir, 'oms.sqlite'),
       async cleanup() {
-        if (!closed) await closeORM(orm);
-        closed = true;
+        removed = true;
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
   const dbName = `oms_test_${suffix}`;
   await onBaseDatabase([`create database "${dbName}"`]);
-  const url = pgUrlFor(dbName);
-  let orm: OmsORM;
-  try {
-    orm = await initORM({ databaseUrl: url, debug: options.debug });
-  } catch (err) {
-    await onBaseDatabase([`drop database if exists "${dbName}" with (force)`]);
-    throw err;
-  }
   return {
     kind,
-    url,
+    url: pgUrlFor(dbName),
+    async cleanup() {
+      if (removed) return;
+      removed = true;
+      await onBaseDatabase([`drop database if exists "${dbName}" with (force)`]);
+    },
+  };
+}
+
+/** Gives a test its own database of `kind`, its schema made by running the migrations. */
+export async function createTestDb(kind: DbKind, options: { debug?: boolean } = {}): Promise<TestDb> {
+  const empty = await createEmptyDatabase(kind);
+  let orm: OmsORM;
+  try {
+    orm = await initORM({ databaseUrl: empty.url, debug: options.debug, migrate: true });
+  } catch (err) {
+    await empty.cleanup();
+    throw err;
+  }
+  let closed = false;
+  return {
+    kind,
+    url: empty.url,
     orm,
     async cleanup() {
-      if (closed) return;
+      if (!closed) await closeORM(orm);
       closed = true;
-      await closeORM(orm);
-      await onBaseDatabase([`drop database if exists "${dbName}" with (force)`]);
+      await empty.cleanup();
     },
   };
 }

@@ -58,7 +58,39 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
     const picking = await waitForStatus(sys, order.id, 'picking');
     expect(picking.paymentStatus).toBe('authorized');
     expect(picking.timeline.filter((e) => e.type === 'payment_event')).toHaveLength(1);
-    expect(await storedCallbacks(sys, 'payment', eventId)).toHaveLength(1);
+    expect(await storedCallbacks(sys, 'payments', eventId)).toHaveLength(1);
+  });
+
+  test('a repeat of an event that already reached its order is acknowledged without a second signal', async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    const payEvent = unique('pay');
+    for (let i = 0; i < 3; i++) await authorize(sys, order, payEvent);
+    await waitForStatus(sys, order.id, 'picking');
+    const whEvent = unique('wh');
+    for (let i = 0; i < 3; i++) await packed(sys, order.id, whEvent);
+    const labelled = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.shipment?.trackingNumber).toBeDefined();
+      return o;
+    });
+    const crEvent = unique('cr');
+    for (let i = 0; i < 3; i++) await carrierEvent(sys, labelled, 'picked_up', crEvent);
+    await waitForStatus(sys, order.id, 'shipped');
+
+    const history = await sys.temporal.client.workflow.getHandle(`order:${order.id}`).fetchHistory();
+    const signals = (history.events ?? []).flatMap((e) => {
+      const attrs = e.workflowExecutionSignaledEventAttributes;
+      return attrs ? [attrs.signalName ?? ''] : [];
+    });
+    expect(signals.sort()).toEqual(['carrierEvent', 'paymentEvent', 'warehouseEvent']);
+    for (const [source, eventId] of [
+      ['payments', payEvent],
+      ['warehouse', whEvent],
+      [`carrier:${labelled.shipment!.carrier}`, crEvent],
+    ] as const) {
+      expect(await storedCallbacks(sys, source, eventId)).toEqual([expect.objectContaining({ matched: true, orderId: order.id })]);
+    }
   });
 
   test('a repeated warehouse packed event creates one shipment', async () => {
@@ -125,19 +157,23 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
     const wh = await sys.signed('/callbacks/warehouse', { eventId: whEvent, orderId, type: 'packed' });
     expect(wh.status).toBe(200);
 
+    // Two carriers numbering their events alike: each event is logged under its own sender
     const crEvent = unique('cr');
-    const carrier = await sys.signed('/callbacks/carriers/aras', {
-      eventId: crEvent,
-      trackingNumber: 'ARS000000000000',
-      status: 'delivered',
-      at: new Date().toISOString(),
-    });
-    expect(carrier.status).toBe(200);
+    for (const carrierName of ['aras', 'mng']) {
+      const carrier = await sys.signed(`/callbacks/carriers/${carrierName}`, {
+        eventId: crEvent,
+        trackingNumber: 'ARS000000000000',
+        status: 'delivered',
+        at: new Date().toISOString(),
+      });
+      expect(carrier.status).toBe(200);
+    }
 
     for (const [source, eventId, expectedOrder] of [
-      ['payment', payEvent, orderId],
+      ['payments', payEvent, orderId],
       ['warehouse', whEvent, orderId],
-      ['carrier', crEvent, null],
+      ['carrier:aras', crEvent, null],
+      ['carrier:mng', crEvent, null],
     ] as const) {
       const rows = await storedCallbacks(sys, source, eventId);
       expect(rows).toHaveLength(1);
@@ -173,7 +209,7 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
         status: 401,
         code: 'invalid_signature',
       });
-      expect(await storedCallbacks(sys, 'payment', eventId)).toHaveLength(0);
+      expect(await storedCallbacks(sys, 'payments', eventId)).toHaveLength(0);
     }
     // A valid signature over a different body does not carry over to a tampered one.
     const eventId = unique('tampered');
@@ -289,7 +325,7 @@ describe.each(DB_KINDS)('payment timeout on %s (card timeout configured to 2 s)'
     expect(voided.latePayments).toEqual([expect.objectContaining({ eventId, action: 'voided' })]);
     expect(voided.timeline.slice(-2).map((e) => e.type)).toEqual(['late_payment', 'payment_voided']);
     expect(sys.simulators.log.effects({ orderId: order.id, op: 'payment.void' })).toHaveLength(1);
-    expect(await storedCallbacks(sys, 'payment', eventId)).toEqual([expect.objectContaining({ matched: true })]);
+    expect(await storedCallbacks(sys, 'payments', eventId)).toEqual([expect.objectContaining({ matched: true })]);
     expect(await inventory(sys, sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
   });
 

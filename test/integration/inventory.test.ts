@@ -1,11 +1,15 @@
 // Inventory activities on a real SQLite file and a real PostgreSQL database: all-or-nothing
 // reservations, no oversell under races (in one process and across processes), and retries
-// of reserve / release / commit / restock that never move a unit twice.
+// of reserve / release / commit / restock that never move a unit twice. Operator stock changes over
+// real HTTP: on-hand never below what is reserved nor past the maximum (409), and the ledger repair.
 import { createInventoryActivities } from '../../activities/inventory';
 import type { InventoryActivities } from '../../contract/activities';
-import type { OrderStore } from '../../contract/store';
-import { Reservation } from '../../entities/catalog';
+import { MAX_STOCK_UNITS, type OrderStore } from '../../contract/store';
+import type { OrderGateway } from '../../api/gateway';
+import { startApiServer, type RunningApi } from '../../api/server';
+import { Reservation, Stock, StockMovement } from '../../entities/catalog';
 import { createStore } from '../../entities/store';
+import { DEV_OPERATOR_KEY, loadConfig } from '../../workers/config';
 import { DB_KINDS, PROJECT_ROOT, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
 
 let counter = 0;
@@ -266,5 +270,128 @@ describe.each(DB_KINDS)('inventory activities on %s', (kind) => {
       type: 'InvalidInput',
     });
     expect(await stockOf(sku)).toMatchObject({ reserved: 0 });
+  });
+});
+
+describe.each(DB_KINDS)('operator stock changes over HTTP on %s', (kind) => {
+  let db: TestDb;
+  let inventory: InventoryActivities;
+  let api: RunningApi;
+
+  beforeAll(async () => {
+    db = await createTestDb(kind);
+    inventory = createInventoryActivities(db.orm);
+    // inventory routes never reach Temporal: a gateway that refuses every call proves it
+    const orders = new Proxy({}, { get: () => () => Promise.reject(new Error('no gateway here')) }) as OrderGateway;
+    api = await startApiServer({ config: loadConfig({}), store: createStore(db.orm), orders }, { port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.cleanup();
+  });
+
+  async function call(method: string, path: string, body?: unknown) {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${DEV_OPERATOR_KEY}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+    return { status: res.status, body: (await res.json()) as any };
+  }
+
+  /** A SKU with `onHand` units, `reserved` of them held by open orders. */
+  async function stocked(onHand: number, reserved: number): Promise<string> {
+    const sku = freshSku();
+    expect((await call('PUT', `/inventory/${sku}`, { onHand })).status).toBe(200);
+    for (let i = 0; i < reserved; i++) {
+      expect(await inventory.reserveStock({ orderId: `op-${sku}-${i}`, lines: [{ sku, quantity: 1 }] })).toEqual({ ok: true });
+    }
+    return sku;
+  }
+
+  test('PUT refuses an on-hand count below what is reserved with 409, and changes nothing', async () => {
+    const sku = await stocked(5, 3);
+    const refused = await call('PUT', `/inventory/${sku}`, { onHand: 2 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conflict');
+    expect(refused.body.error.message).toContain('less than the 3 units');
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 5, reserved: 3, available: 2 });
+    expect((await call('PUT', `/inventory/${sku}`, { onHand: 3 })).body).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
+  });
+
+  test('an adjustment below what is reserved is 409, and changes nothing', async () => {
+    const sku = await stocked(5, 3);
+    const refused = await call('POST', `/inventory/${sku}/adjustments`, { delta: -3, reason: 'recount' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('below what is reserved (on hand: 5, reserved: 3)');
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 5, reserved: 3 });
+    expect((await call('POST', `/inventory/${sku}/adjustments`, { delta: -2, reason: 'recount' })).body).toMatchObject({
+      onHand: 3,
+      available: 0,
+    });
+  });
+
+  test('results past 1,000,000,000 units are 409, never 500', async () => {
+    const sku = await stocked(MAX_STOCK_UNITS, 0);
+    const past = await call('POST', `/inventory/${sku}/adjustments`, { delta: 1, reason: 'found more' });
+    expect(past.status).toBe(409);
+    expect(past.body.error.message).toContain('past the most a location may hold (1000000000');
+    const huge = await call('POST', `/inventory/${sku}/adjustments`, { delta: -(2 ** 40), reason: 'typo' });
+    expect(huge.status).toBe(409);
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: MAX_STOCK_UNITS });
+  });
+
+  test('available is never negative, even for a row counted below its reservations before the guard existed', async () => {
+    const sku = await stocked(5, 3);
+    await db.orm.em.fork().nativeUpdate(Stock, { sku }, { onHand: 1 }); // as version 1's unguarded PUT could leave it
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({
+      onHand: 1,
+      reserved: 3,
+      available: 0,
+      locations: [{ location: 'main', onHand: 1, reserved: 3, available: 0 }],
+    });
+  });
+
+  test('the ledger repair recomputes an inflated reserved count from the live reservations and records what it changed', async () => {
+    const sku = await stocked(10, 3);
+    await inventory.releaseStock({ orderId: `op-${sku}-0` });
+    // a release an operator skipped: the ledger row still says reserved, the counter went wrong another way
+    await db.orm.em.fork().nativeUpdate(Stock, { sku }, { reserved: 7 });
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({ reserved: 7, available: 3 });
+
+    const repaired = await call('POST', `/inventory/${sku}/repair`);
+    expect(repaired.status).toBe(200);
+    expect(repaired.body).toMatchObject({
+      sku,
+      changed: [{ location: 'main', reservedBefore: 7, reservedAfter: 2 }],
+      inventory: { onHand: 10, reserved: 2, available: 8 },
+    });
+    expect(repaired.body.message).toContain('main (7 → 2)');
+    const movements = await db.orm.em.fork().find(StockMovement, { sku, reason: 'ledger_repair' }, { disableIdentityMap: true });
+    expect(movements).toHaveLength(1);
+    expect(movements[0]).toMatchObject({ delta: 0, actor: expect.stringContaining('operator') });
+    expect(JSON.parse(movements[0]!.detail!)).toEqual({ location: 'main', reservedBefore: 7, reservedAfter: 2 });
+    // the repaired count is one the ledger's own release brings back to zero
+    await inventory.releaseStock({ orderId: `op-${sku}-1` });
+    await inventory.releaseStock({ orderId: `op-${sku}-2` });
+    expect((await call('GET', `/inventory/${sku}`)).body).toMatchObject({ reserved: 0, available: 10 });
+  });
+
+  test('a repair with nothing wrong changes nothing and says so; an unknown SKU is 404', async () => {
+    const sku = await stocked(4, 2);
+    const repaired = await call('POST', `/inventory/${sku}/repair`);
+    expect(repaired.status).toBe(200);
+    expect(repaired.body).toMatchObject({ changed: [], inventory: { reserved: 2, available: 2 } });
+    expect(repaired.body.message).toContain('nothing to repair');
+    expect(await db.orm.em.fork().count(StockMovement, { sku, reason: 'ledger_repair' })).toBe(0);
+    expect((await call('POST', `/inventory/${freshSku()}/repair`)).status).toBe(404);
+  });
+
+  test('the repair is in the OpenAPI document, for operators', async () => {
+    const doc = (await call('GET', '/openapi.json')).body;
+    const op = doc.paths['/inventory/{sku}/repair']?.post;
+    expect(op).toMatchObject({ operationId: 'repairInventory' });
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '404']));
   });
 });
