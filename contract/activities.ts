@@ -31,14 +31,6 @@ export interface InventoryActivities {
   restockReturn(args: { orderId: string; returnId: string; lines: StockLine[] }): Promise<void>;
 }
 
-export interface CallbackActivities {
-  /**
-   * Payment callbacks that arrived before their order existed (stored unmatched), claimed for the order so its
-   * workflow takes them as if signalled; a repeated call returns the same events.
-   */
-  claimEarlyPayments(args: { orderId: string }): Promise<PaymentEvent[]>;
-}
-
 export interface ReadModelActivities {
   /** Upserts the order snapshot; an older version never overwrites a newer one. */
   recordOrder(view: OrderView): Promise<void>;
@@ -117,7 +109,6 @@ export interface NotificationActivities {
 }
 
 export type OrderActivities = InventoryActivities &
-  CallbackActivities &
   ReadModelActivities &
   CallbackActivities &
   PaymentActivities &

@@ -139,7 +139,6 @@ export function fakeActivities(
       failIfAsked('recordOrder');
       snapshots.push(view);
     },
-    claimEarlyPayments: act('claimEarlyPayments', () => []),
     recordLatePayment: act('recordLatePayment', (args) => {
       latePayments.push(args);
     }),
