@@ -29,7 +29,7 @@ const trendyol = { authorization: `Bearer ${config.apiKeys.trendyol}` };
 
 async function main(): Promise<void> {
   const temporal = await connectTemporal(config, { dataDir: null });
-  const orm = await openDatabase(config);
+  const orm = await openDatabase(config, { migrate: true });
   const worker = await startWorker(config, temporal, orm);
   const api = await startApi(config, temporal, orm, 0);
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
