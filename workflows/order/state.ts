@@ -151,6 +151,7 @@ export class OrderState {
 
   /** paymentStatus and totals.refunded follow the ledger; call after an entry changes state. */
   rederiveMoney(): void {
+    this.touch(); // a change of money is a change the read model must show
     const ledger = this.order.ledger!;
     this.order.paymentStatus = paymentStatusOf(this.input.payment.method, ledger, this.paymentFailed);
     this.order.totals = { ...this.order.totals, refunded: refundedInOrderCurrency(ledger, this.order.totals.currency) };
