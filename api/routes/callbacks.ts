@@ -62,6 +62,7 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     const outcome: SignalOutcome = orderId === null ? 'not_found' : await send(orderId);
     const matched = outcome === 'delivered';
     const { duplicate } = await store.recordCallback({ ...record, orderId, matched });
+    deps.metrics?.callbackHandled(record.source, !matched ? 'unmatched' : duplicate ? 'duplicate' : 'delivered');
     if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId });
     else if (duplicate)
       logger.info('repeated callback re-signalled', { source: record.source, eventId: record.eventId });
