@@ -2,11 +2,11 @@
 // with the variable's name instead of surfacing later as a strange runtime fault.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
 import { CHANNEL_PATTERN } from '../contract/schemas';
+import { projectRoot } from './temporal-binaries';
 
 /** Fixed dev keys, one per channel: printed at start-up and listed in the README so a fresh checkout just works. */
 export const DEV_API_KEYS: Readonly<Record<string, string>> = Object.freeze({
@@ -23,12 +23,7 @@ export const DEV_OPERATOR_KEY = 'dev-operator-key';
 /** Dev HMAC secret for signed callbacks. */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 /** SQLite file used when DATABASE_URL is unset: `.data/oms.sqlite` in the project root, wherever the process starts. */
-export const DEFAULT_SQLITE_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '.data',
-  'oms.sqlite',
-);
+export const DEFAULT_SQLITE_FILE = path.join(projectRoot, '.data', 'oms.sqlite');
 export const DEFAULT_DATABASE_URL = `sqlite:${DEFAULT_SQLITE_FILE}`;
 /** Requests per key per minute (1000/s): a guard against runaway clients, well above what the bench sends. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
@@ -217,6 +212,9 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:9465"'),
   ),
 });
+
+/** Every variable loadConfig reads, for checks that a deployment (docker-compose.yml) sets only real ones. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

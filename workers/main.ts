@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     ...describeDevDefaults(config),
   ];
   console.log(lines.join('\n'));
+  logger.info({ url: api.url, temporal: temporal.address }, 'OMS is up');
 
   let stopping = false;
   const stop = async (signal: string) => {
