@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
+/** What every log line written for a request carries. */
 export interface RequestFields {
   requestId: string;
   orderId?: string | undefined;
@@ -27,7 +28,13 @@ export function runWithRequest<T>(fields: RequestFields, fn: () => T): T {
   return storage.run(fields, fn);
 }
 
-/** The current request's fields (mutable: a route may add the orderId it learns), or undefined outside one. */
+/** The current request's fields, or undefined outside one. */
 export function currentRequest(): RequestFields | undefined {
   return storage.getStore();
+}
+
+/** A route that learns its order only from the body (POST /orders, callbacks) names it for the rest of its lines. */
+export function noteOrderId(orderId: string): void {
+  const request = storage.getStore();
+  if (request !== undefined) request.orderId = orderId;
 }

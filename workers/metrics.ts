@@ -92,6 +92,7 @@ export function registerAttentionGauge(
   });
 }
 
+/** A running worker-only /metrics server. */
 export interface MetricsServer {
   server: Server;
   url: string;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createActivities } from '../activities';
 import {
   ChannelAttr,
@@ -163,7 +163,7 @@ export async function startWorker(
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...workflowCode(options.workflowBundle),
     activities: createActivities({ orm, integrations: simulators }),
-    sinks: createMetricSinks(options.registry ?? createApiMetrics().registry),
+    sinks: createMetricSinks(options.registry ?? new Registry()),
   });
   const done = worker.run();
   return {

@@ -15,6 +15,7 @@ import type { KeyRing } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, consoleLogger } from '../errors';
 import type { SignalOutcome } from '../gateway';
+import { noteOrderId } from '../request-context';
 import { RouteTable } from '../route-table';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../signature';
 
@@ -62,6 +63,7 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     const outcome: SignalOutcome = orderId === null ? 'not_found' : await send(orderId);
     const matched = outcome === 'delivered';
     const { duplicate } = await store.recordCallback({ ...record, orderId, matched });
+    if (orderId !== null) noteOrderId(orderId);
     deps.metrics?.callbackHandled(record.source, !matched ? 'unmatched' : duplicate ? 'duplicate' : 'delivered');
     if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId });
     else if (duplicate)

@@ -3,12 +3,12 @@
 // through the API and run by the worker from the prebuilt workflow bundle, and the worker's /metrics served.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../workers/config';
+import { DEV_API_KEYS, DEV_OPERATOR_KEY, loadConfig } from '../../workers/config';
 import { connectTemporal, type TemporalHandle } from '../../workers/system';
 import { createTestDb, PROJECT_ROOT, type TestDb } from '../helpers/db';
-import { DEV_API_KEYS, DEV_OPERATOR_KEY } from '../../workers/config';
 import { eventually, orderBody, unique } from '../helpers/system';
 
 const dist = join(PROJECT_ROOT, 'dist');
@@ -52,6 +52,18 @@ function startDist(entry: string, env: Record<string, string>, msg: string): Pro
   });
 }
 
+/** A port nothing listens on right now (the SDK's exporter cannot be asked for port 0 and tell us which). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function stop(started: Started | undefined): Promise<void> {
   if (!started || started.child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -86,7 +98,12 @@ test('the build emits every entry point and the workflow bundle', () => {
 
 test('node dist/workers/worker.js and api.js run an order from the prebuilt bundle', async () => {
   const env = { TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: db.url };
-  const polling = await startDist('workers/worker.js', { ...env, OMS_WORKER_METRICS_PORT: '0' }, 'worker polling');
+  const temporalMetrics = `127.0.0.1:${await freePort()}`;
+  const polling = await startDist(
+    'workers/worker.js',
+    { ...env, OMS_WORKER_METRICS_PORT: '0', OMS_TEMPORAL_METRICS_ADDRESS: temporalMetrics },
+    'worker polling',
+  );
   worker = polling.started;
   const listening = await startDist('workers/api.js', { ...env, PORT: '0' }, 'API listening');
   api = listening.started;
@@ -114,6 +131,10 @@ test('node dist/workers/worker.js and api.js run an order from the prebuilt bund
   const metrics = await fetch(String(polling.line.metrics));
   expect(metrics.status).toBe(200);
   expect(await metrics.text()).toContain('oms_process_');
+  // The SDK's own exporter, from OMS_TEMPORAL_METRICS_ADDRESS: the worker has polled, so its counters exist.
+  const sdk = await fetch(`http://${temporalMetrics}/metrics`);
+  expect(sdk.status).toBe(200);
+  expect(await sdk.text()).toMatch(/^temporal_\w+/m);
 });
 
 test('node dist/workers/main.js runs API and worker in one process, one /metrics for both', async () => {

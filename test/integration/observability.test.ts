@@ -96,7 +96,8 @@ describe.each(DB_KINDS)('observability on %s', (kind) => {
 
   test("a route's own log line, written after the body was read, carries the request id", async () => {
     const { signCallback, SIGNATURE_HEADER } = await import('../../api/signature');
-    const raw = JSON.stringify({ eventId: unique('evt'), orderId: `webstore:${unique('nobody')}`, type: 'captured', amount: '10.00', currency: 'TRY' });
+    const orderId = `webstore:${unique('nobody')}`;
+    const raw = JSON.stringify({ eventId: unique('evt'), orderId, type: 'captured', amount: '10.00', currency: 'TRY' });
     const res = await fetch(`${api.url}/callbacks/payments`, {
       method: 'POST',
       headers: {
@@ -108,6 +109,12 @@ describe.each(DB_KINDS)('observability on %s', (kind) => {
     });
     expect(res.status).toBe(200);
     expect(lines.find((l) => l.msg === 'unmatched callback stored')).toMatchObject({ requestId: 'req-callback-1' });
+    // The order named in the body reaches the access line too.
+    expect(lines.find((l) => l.msg === 'request' && l.requestId === 'req-callback-1')).toMatchObject({
+      route: '/callbacks/payments',
+      status: 200,
+      orderId,
+    });
     const text = await metricsText();
     expect(sample(text, 'oms_callbacks_total{sender="payment",outcome="unmatched"}')).toBe(1);
   });

@@ -14,7 +14,7 @@ import { workflowCodeRules } from '../../eslint.config.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Every module specifier `source` loads at run time (type-only imports and exports left out). */
-export function runtimeImports(source: string, fileName = 'probe.ts'): string[] {
+function runtimeImports(source: string, fileName = 'probe.ts'): string[] {
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const specs: string[] = [];
   const visit = (node: ts.Node) => {
