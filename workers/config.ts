@@ -31,6 +31,9 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
 /** pino's levels; `silent` turns logging off. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The Temporal SDK's levels. */
+export const TEMPORAL_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type TemporalLogLevel = (typeof TEMPORAL_LOG_LEVELS)[number];
 /** Where a worker-only process serves /metrics unless OMS_WORKER_METRICS_PORT says otherwise. */
 export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
@@ -63,6 +66,8 @@ export interface AppConfig {
   rateLimit: { perMinute: number };
   /** pino level of every log line the process writes (API, activities, workflows). */
   logLevel: LogLevel;
+  /** Threshold for the Temporal SDK's own lines (worker state, bundler, core); workflow and activity code's follow logLevel. */
+  temporalLogLevel: TemporalLogLevel;
   metrics: {
     /** Bearer token GET /metrics requires; null: open, as Prometheus scrapes on a private network usually are. */
     token: string | null;
@@ -203,6 +208,7 @@ const envSchema = z.object({
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
   OMS_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
+  TEMPORAL_LOG_LEVEL: optional(z.enum(TEMPORAL_LOG_LEVELS, `must be one of ${TEMPORAL_LOG_LEVELS.join(', ')}`)),
   OMS_METRICS_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
   OMS_WORKER_METRICS_PORT: optional(port),
   OMS_TEMPORAL_METRICS_ADDRESS: optional(
@@ -270,6 +276,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // A jest run (it sets NODE_ENV=test on the process, whatever env the test passes) keeps to warnings, so a
     // passing suite prints no access log.
     logLevel: e.OMS_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    // The SDK's INFO lines (the bundler's webpack report, every worker state change) are start-up noise.
+    temporalLogLevel: e.TEMPORAL_LOG_LEVEL ?? 'WARN',
     metrics: {
       token: e.OMS_METRICS_TOKEN ?? null,
       workerPort: e.OMS_WORKER_METRICS_PORT ?? DEFAULT_WORKER_METRICS_PORT,

@@ -48,16 +48,22 @@ export function orderIdOfWorkflow(workflowId: unknown): string | undefined {
   return undefined;
 }
 
+const SEVERITY: readonly TemporalLogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 const TEMPORAL_TO_PINO = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
 /**
- * The Temporal Runtime logger backed by pino: SDK lines, activity lifecycle lines ("Activity failed" with its
- * error at WARN, completions at DEBUG) and workflow `log` calls (which reach it through the SDK's logger sink
- * with workflowId, runId and workflowType attached). The orderId is derived here, once, for all of them.
+ * The Temporal Runtime logger backed by pino: SDK lines (at `sdkLevel` and above), activity lifecycle lines
+ * ("Activity failed" with its error at WARN, completions at DEBUG) and workflow `log` calls (which reach it
+ * through the SDK's logger sink with workflowId, runId and workflowType attached). The orderId is derived here,
+ * once, for all of them.
  */
-export function temporalLogger(logger: Pino): TemporalLogger {
+export function temporalLogger(logger: Pino, sdkLevel: TemporalLogLevel = 'WARN'): TemporalLogger {
+  const sdkThreshold = SEVERITY.indexOf(sdkLevel);
   const log = (level: TemporalLogLevel, message: string, meta?: LogMetadata) => {
     const attrs = fields(meta);
+    // The SDK's own lines (worker, core) have their threshold; workflow and activity code's follow the logger's.
+    const own = attrs.sdkComponent !== 'workflow' && attrs.sdkComponent !== 'activity';
+    if (own && SEVERITY.indexOf(level) < sdkThreshold) return;
     // A task token completes the activity through the client: a credential, not a log attribute.
     delete attrs.taskToken;
     const orderId = orderIdOfWorkflow(attrs.workflowId);

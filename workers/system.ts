@@ -28,14 +28,15 @@ import { devServerExecutable, projectRoot } from './temporal-binaries';
 
 /**
  * Once per process, before any connection: the SDK's logger (its own lines, activity lifecycle lines and the
- * workflows' `log` calls) is the process's pino logger; the Rust core's lines are forwarded to it at WARN. With
+ * workflows' `log` calls) is the process's pino logger; the Rust core's lines are forwarded to it at WARN (the
+ * SDK's own lines are kept from TEMPORAL_LOG_LEVEL, default WARN, up). With
  * OMS_TEMPORAL_METRICS_ADDRESS the core also serves its own Prometheus metrics there (task latencies, slots,
  * polls): off by default, because a fixed port would clash between processes on one host (tests, `--scale`).
  */
-export function installRuntime(logger: Pino, config: Pick<AppConfig, 'metrics'>): void {
+export function installRuntime(logger: Pino, config: Pick<AppConfig, 'metrics' | 'temporalLogLevel'>): void {
   const address = config.metrics.temporalAddress;
   Runtime.install({
-    logger: temporalLogger(logger),
+    logger: temporalLogger(logger, config.temporalLogLevel),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(address

@@ -11,16 +11,26 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   installRuntime(logger, config);
   const registry = createProcessRegistry();
-  const metrics = await serveMetrics(registry, { port: config.metrics.workerPort, token: config.metrics.token });
+  // A second worker on the same host finds the port taken: it runs on without /metrics rather than not at all.
+  const metrics = await serveMetrics(registry, { port: config.metrics.workerPort, token: config.metrics.token }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      logger.warn(
+        { port: config.metrics.workerPort },
+        'metrics port in use: this worker serves no /metrics (set OMS_WORKER_METRICS_PORT, 0 picks a free one)',
+      );
+      return null;
+    },
+  );
   const temporal = await connectTemporal(config);
   const orm = await openDatabase(config);
   const worker = await startWorker(config, temporal, orm, { registry });
-  logger.info({ temporal: temporal.address, namespace: temporal.namespace, metrics: metrics.url }, 'worker polling');
+  logger.info({ temporal: temporal.address, namespace: temporal.namespace, metrics: metrics?.url ?? null }, 'worker polling');
   const stop = () => void worker.stop();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   await worker.done;
-  await metrics.close();
+  await metrics?.close();
   await closeORM(orm);
   await temporal.close();
 }

@@ -73,6 +73,18 @@ test('the order id is read from order and late-payment workflow ids only', () =>
   expect(orderIdOfWorkflow(undefined)).toBeUndefined();
 });
 
+test("the SDK's own INFO lines are kept out below TEMPORAL_LOG_LEVEL; workflow and activity lines are not", () => {
+  const lines: Record<string, unknown>[] = [];
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+  const logger = temporalLogger(createLogger('info', destination), 'WARN');
+  logger.info('Workflow bundle created', { sdkComponent: 'worker' });
+  logger.info('Worker state changed', {});
+  logger.info('from workflow code', { sdkComponent: 'workflow' });
+  logger.info('from activity code', { sdkComponent: 'activity' });
+  logger.warn('Activity failed', { sdkComponent: 'worker' });
+  expect(lines.map((l) => l.msg)).toEqual(['from workflow code', 'from activity code', 'Activity failed']);
+});
+
 test('the SDK log adapter maps levels and honours OMS_LOG_LEVEL', () => {
   const lines: Record<string, unknown>[] = [];
   const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
