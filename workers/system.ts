@@ -31,7 +31,7 @@ import { devServerExecutable, projectRoot } from './temporal-binaries';
  * workflows' `log` calls) is the process's pino logger; the Rust core's lines are forwarded to it at WARN (the
  * SDK's own lines are kept from TEMPORAL_LOG_LEVEL, default WARN, up). With
  * OMS_TEMPORAL_METRICS_ADDRESS the core also serves its own Prometheus metrics there (task latencies, slots,
- * polls): off by default, because a fixed port would clash between processes on one host (tests, `--scale`).
+ * polls): off by default, because a fixed port would clash between processes on one host (tests, several workers).
  */
 export function installRuntime(logger: Pino, config: Pick<AppConfig, 'metrics' | 'temporalLogLevel'>): void {
   const address = config.metrics.temporalAddress;
