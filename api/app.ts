@@ -3,7 +3,10 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { KeyRing } from './auth';
 import type { ApiDeps } from './deps';
-import { ApiError, consoleLogger, errorMiddleware, notFoundHandler } from './errors';
+import { apiLogger, createLogger } from '../workers/logging';
+import { accessLog, routeMatcher } from './access-log';
+import { ApiError, errorMiddleware, notFoundHandler } from './errors';
+import { createApiMetrics, metricsHandler } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rate-limit';
 import type { RouteTable } from './route-table';
@@ -30,7 +33,10 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 /** Builds the app; listening is the caller's business (see startApiServer). */
 export function createApp(deps: ApiDeps): Express {
   const { config } = deps;
-  const logger = deps.logger ?? consoleLogger;
+  const logger = deps.logger ?? apiLogger(createLogger(config.logLevel));
+  const metrics = deps.metrics ?? createApiMetrics();
+  // Routes see the same logger and metrics as the app, defaults included.
+  deps = { ...deps, logger, metrics };
   const keys = new KeyRing(config);
   const app = express();
   app.disable('x-powered-by');
@@ -48,9 +54,14 @@ export function createApp(deps: ApiDeps): Express {
     { version: API_VERSION },
   );
 
+  // First, so every answer (a 429 or a 404 included) has its request id, access log line and latency sample.
+  const docs = [...tables, callbacks].flatMap((t) => t.docs);
+  app.use(accessLog(logger, metrics, routeMatcher([...docs, { method: 'get', fullPath: '/metrics' }])));
   const limiter = rateLimit({ max: config.rateLimit.perMinute });
-  // Health probes come often and unauthenticated; they must never be throttled into "down".
-  app.use((req, res, next) => (req.path === '/health' ? next() : limiter(req, res, next)));
+  // Health probes and scrapes come often and unauthenticated; they must never be throttled into "down".
+  app.use((req, res, next) => (req.path === '/health' || req.path === '/metrics' ? next() : limiter(req, res, next)));
+  // Not in the OpenAPI document: it is for Prometheus, not for channels.
+  app.get('/metrics', metricsHandler(metrics.registry, config.metrics.token));
   // Callbacks read raw bytes for the signature, so they are mounted before the JSON parser.
   app.use(callbacks.prefix, callbacks.router);
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));

@@ -2,11 +2,11 @@
 // with the variable's name instead of surfacing later as a strange runtime fault.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
 import { CHANNEL_PATTERN } from '../contract/schemas';
+import { projectRoot } from './temporal-binaries';
 
 /** Fixed dev keys, one per channel: printed at start-up and listed in the README so a fresh checkout just works. */
 export const DEV_API_KEYS: Readonly<Record<string, string>> = Object.freeze({
@@ -23,15 +23,19 @@ export const DEV_OPERATOR_KEY = 'dev-operator-key';
 /** Dev HMAC secret for signed callbacks. */
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 /** SQLite file used when DATABASE_URL is unset: `.data/oms.sqlite` in the project root, wherever the process starts. */
-export const DEFAULT_SQLITE_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '.data',
-  'oms.sqlite',
-);
+export const DEFAULT_SQLITE_FILE = path.join(projectRoot, '.data', 'oms.sqlite');
 export const DEFAULT_DATABASE_URL = `sqlite:${DEFAULT_SQLITE_FILE}`;
 /** Requests per key per minute (1000/s): a guard against runaway clients, well above what the bench sends. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
+
+/** pino's levels; `silent` turns logging off. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The Temporal SDK's levels. */
+export const TEMPORAL_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type TemporalLogLevel = (typeof TEMPORAL_LOG_LEVELS)[number];
+/** Where a worker-only process serves /metrics unless OMS_WORKER_METRICS_PORT says otherwise. */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
 export interface OperatorKey {
   /** Recorded as the actor of operator actions (`operator:<name>`). */
@@ -60,6 +64,18 @@ export interface AppConfig {
   /** Fault injection spec for the simulated integrations; passed through untouched. */
   simFaults: string;
   rateLimit: { perMinute: number };
+  /** pino level of every log line the process writes (API, activities, workflows). */
+  logLevel: LogLevel;
+  /** Threshold for the Temporal SDK's own lines (worker state, bundler, core); workflow and activity code's follow logLevel. */
+  temporalLogLevel: TemporalLogLevel;
+  metrics: {
+    /** Bearer token GET /metrics requires; null: open, as Prometheus scrapes on a private network usually are. */
+    token: string | null;
+    /** Port of a worker-only process's /metrics (the API serves its own on PORT); 0 picks a free one. */
+    workerPort: number;
+    /** host:port where the Temporal SDK's own Prometheus exporter listens; null: off. */
+    temporalAddress: string | null;
+  };
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -192,7 +208,20 @@ const envSchema = z.object({
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
+  OMS_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
+  TEMPORAL_LOG_LEVEL: optional(z.enum(TEMPORAL_LOG_LEVELS, `must be one of ${TEMPORAL_LOG_LEVELS.join(', ')}`)),
+  OMS_METRICS_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
+  OMS_WORKER_METRICS_PORT: optional(port),
+  OMS_TEMPORAL_METRICS_ADDRESS: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:9465"'),
+  ),
 });
+
+/** Every variable loadConfig reads, for checks that a deployment (docker-compose.yml) sets only real ones. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -246,6 +275,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     simFaults: e.OMS_SIM_FAULTS ?? '',
     rateLimit: { perMinute: e.OMS_RATE_LIMIT ?? DEFAULT_RATE_LIMIT_PER_MINUTE },
+    // A jest run (it sets NODE_ENV=test on the process, whatever env the test passes) keeps to warnings, so a
+    // passing suite prints no access log.
+    logLevel: e.OMS_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+    // The SDK's INFO lines (the bundler's webpack report, every worker state change) are start-up noise.
+    temporalLogLevel: e.TEMPORAL_LOG_LEVEL ?? 'WARN',
+    metrics: {
+      token: e.OMS_METRICS_TOKEN ?? null,
+      workerPort: e.OMS_WORKER_METRICS_PORT ?? DEFAULT_WORKER_METRICS_PORT,
+      temporalAddress: e.OMS_TEMPORAL_METRICS_ADDRESS ?? null,
+    },
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -1,11 +1,12 @@
 // Process wiring shared by `npm start`, the API-only and worker-only processes, the integration tests and the
 // bench: Temporal (embedded dev server or an existing cluster), the database, the worker, the API.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle, type LogLevel } from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import { createActivities } from '../activities';
 import {
   ChannelAttr,
@@ -17,17 +18,49 @@ import {
 import { initORM, closeORM, type OmsORM } from '../entities/orm';
 import { createStore } from '../entities/store';
 import { createSimulators, type Simulators } from '../integrations';
-import { createTemporalGateway, startApiServer, type RunningApi } from '../api';
+import { createTemporalGateway, startApiServer, type Logger, type RunningApi } from '../api';
+import { createApiMetrics } from '../api/metrics';
 import type { AppConfig } from './config';
+import { apiLogger, createLogger, temporalLogger, type Pino } from './logging';
+import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge } from './metrics';
 import { ensureSearchAttributes } from './search-attributes';
 import { devServerExecutable, projectRoot } from './temporal-binaries';
 
-/** SDK logs at WARN by default (the bundler's INFO lines are noise at start-up); TEMPORAL_LOG_LEVEL overrides. */
-export function installRuntimeLogging(level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel): void {
-  Runtime.install({ logger: new DefaultLogger(level) });
+/**
+ * Once per process, before any connection: the SDK's logger (its own lines, activity lifecycle lines and the
+ * workflows' `log` calls) is the process's pino logger; the Rust core's lines are forwarded to it at WARN (the
+ * SDK's own lines are kept from TEMPORAL_LOG_LEVEL, default WARN, up). With
+ * OMS_TEMPORAL_METRICS_ADDRESS the core also serves its own Prometheus metrics there (task latencies, slots,
+ * polls): off by default, because a fixed port would clash between processes on one host (tests, several workers).
+ */
+export function installRuntime(logger: Pino, config: Pick<AppConfig, 'metrics' | 'temporalLogLevel'>): void {
+  const address = config.metrics.temporalAddress;
+  Runtime.install({
+    logger: temporalLogger(logger, config.temporalLogLevel),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(address
+        ? { metrics: { prometheus: { bindAddress: address, countersTotalSuffix: true, useSecondsForDurations: true } } }
+        : {}),
+    },
+  });
 }
 
+/** Source of the workflows in development and tests: bundled by the worker at start-up. */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * The bundle `npm run build` writes next to the compiled code (dist/workflow-bundle.js, beside dist/workers/):
+ * production loads it instead of bundling at every start. In the source tree there is none.
+ */
+export const prebuiltWorkflowBundle = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** What Worker.create gets for the workflow code: the given bundle, else the prebuilt one, else the sources. */
+export function workflowCode(bundle?: WorkflowBundleOption): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  if (bundle) return { workflowBundle: bundle };
+  if (existsSync(prebuiltWorkflowBundle)) return { workflowBundle: { codePath: prebuiltWorkflowBundle } };
+  return { workflowsPath };
+}
 
 export interface TemporalHandle {
   address: string;
@@ -114,20 +147,24 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts a worker polling the order task queue; its activities use `orm` and the built-in simulators. */
+/**
+ * Starts a worker polling the order task queue; its activities use `orm` and the built-in simulators, its
+ * workflows' metric sinks count into `registry` (one of its own unless the process shares one).
+ */
 export async function startWorker(
   config: AppConfig,
   temporal: TemporalHandle,
   orm: OmsORM,
-  options: { workflowBundle?: WorkflowBundle; taskQueue?: string } = {},
+  options: { workflowBundle?: WorkflowBundleOption; taskQueue?: string; registry?: Registry } = {},
 ): Promise<RunningWorker> {
   const simulators = createSimulators({ faults: config.simFaults });
   const worker = await Worker.create({
     connection: temporal.nativeConnection,
     namespace: temporal.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...workflowCode(options.workflowBundle),
     activities: createActivities({ orm, integrations: simulators }),
+    sinks: createMetricSinks(options.registry ?? new Registry()),
   });
   const done = worker.run();
   return {
@@ -141,10 +178,22 @@ export async function startWorker(
   };
 }
 
-/** Starts the HTTP API in front of Temporal and the database. */
-export function startApi(config: AppConfig, temporal: TemporalHandle, orm: OmsORM, port?: number): Promise<RunningApi> {
+/**
+ * Starts the HTTP API in front of Temporal and the database. Its metrics (and the orders-needing-attention gauge,
+ * read from this database) go to `registry`, its lines to `logger`; each has a default of its own.
+ */
+export function startApi(
+  config: AppConfig,
+  temporal: TemporalHandle,
+  orm: OmsORM,
+  port?: number,
+  options: { logger?: Pino; registry?: Registry } = {},
+): Promise<RunningApi> {
+  const logger: Logger = apiLogger(options.logger ?? createLogger(config.logLevel));
+  const metrics = createApiMetrics(options.registry);
+  registerAttentionGauge(metrics.registry, () => ordersNeedingAttention(orm, config.databaseUrl), logger);
   return startApiServer(
-    { config, store: createStore(orm), orders: createTemporalGateway(temporal.client) },
+    { config, store: createStore(orm), orders: createTemporalGateway(temporal.client), logger, metrics },
     { port: port ?? config.port },
   );
 }

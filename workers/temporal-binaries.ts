@@ -1,11 +1,13 @@
 // Where the Temporal dev server (CLI) and the time-skipping test server come from: an explicit path from the
 // environment, else the pinned PyPI install under .tools/ (npm's postinstall), else the SDK's own download.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+// This file runs from <root>/workers/ (tsx) or, built, from <root>/dist/workers/: both find the same root.
+const parent = join(dirname(fileURLToPath(import.meta.url)), '..');
+const projectRoot = basename(parent) === 'dist' ? dirname(parent) : parent;
 
 function resolve(envVar: string, binary: string, env: NodeJS.ProcessEnv): EphemeralServerExecutable {
   const fromEnv = env[envVar];

@@ -17,6 +17,7 @@ import type { KeyRing } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, consoleLogger } from '../errors';
 import type { SignalOutcome } from '../gateway';
+import { noteOrderId } from '../request-context';
 import { RouteTable } from '../route-table';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../signature';
 
@@ -77,6 +78,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     }
     const matched = outcome === 'delivered';
     await store.markCallback({ ...record, matched });
+    if (record.orderId !== null) noteOrderId(record.orderId);
+    deps.metrics?.callbackHandled(record.source, !matched ? 'unmatched' : logged.duplicate ? 'duplicate' : 'delivered');
     if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId: record.orderId });
   }
 
