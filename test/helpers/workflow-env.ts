@@ -8,6 +8,8 @@ import type { LatePaymentRecord, OrderActivities } from '../../contract/activiti
 import type { OrderInput, OrderView } from '../../contract/types';
 import { DEFAULT_TIMERS } from '../../contract/config';
 import { orderIdFor, orderQuery, TASK_QUEUE, type PaymentEvent } from '../../contract/workflow';
+import { Registry } from 'prom-client';
+import { createMetricSinks } from '../../workers/metrics';
 import { testServerExecutable } from '../../workers/temporal-binaries';
 import { ensureSearchAttributes } from '../../workers/search-attributes';
 
@@ -52,6 +54,8 @@ export async function withWorker<T>(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    // The workflow reports metrics through sinks, as in production; each test worker counts into its own registry.
+    sinks: createMetricSinks(new Registry()),
   });
   return worker.runUntil(body());
 }
