@@ -105,7 +105,12 @@ export interface OrderInput {
   /** Id of the API request that started the workflow: tells 201 (created) from 200 (existing). */
   requestId: string;
   timers: OrderTimers;
+  /** Free-form channel data sent with the order (bounded by the API); the view carries it unchanged. */
+  metadata?: OrderMetadata | undefined;
 }
+
+/** Channel data: flat keys with primitive values, so it stays small and needs no schema of its own. */
+export type OrderMetadata = Record<string, string | number | boolean | null>;
 
 export interface OrderLine extends OrderLineInput {
   lineTotal: string;
@@ -200,6 +205,8 @@ export interface OrderView {
   timeline: TimelineEntry[];
   /** Payments that arrived after the order was canceled and were voided or refunded (see latePaymentWorkflow). */
   latePayments?: LatePayment[] | undefined;
+  /** The channel data of the order's input. */
+  metadata?: OrderMetadata | undefined;
   /** Monotonic per order: the read model keeps only the newest snapshot. */
   version: number;
   createdAt: string;
