@@ -48,7 +48,12 @@ export function createApp(deps: ApiDeps): Express {
     { version: API_VERSION },
   );
 
-  const limiter = rateLimit({ max: config.rateLimit.perMinute });
+  // Browsers must take every answer as the JSON it says it is, never sniff it into something runnable.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  const limiter = rateLimit({ max: config.rateLimit.perMinute, keys });
   // Health probes come often and unauthenticated; they must never be throttled into "down".
   app.use((req, res, next) => (req.path === '/health' ? next() : limiter(req, res, next)));
   // Callbacks read raw bytes for the signature, so they are mounted before the JSON parser.
