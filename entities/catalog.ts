@@ -11,8 +11,9 @@ export const Product = defineEntity({
   properties: {
     sku: p.string().length(100).primary(),
     name: p.string().length(300),
-    // numeric(12,2) on PostgreSQL; SQLite returns it as a number, so the store re-formats it to two decimals.
-    price: p.decimal('string').precision(12).scale(2),
+    // numeric(14,2) on PostgreSQL, so it holds MAX_MONEY (12 integer digits) like the API accepts; SQLite returns
+    // it as a number, so the store re-formats it to two decimals.
+    price: p.decimal('string').precision(14).scale(2),
     active: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p

@@ -47,7 +47,7 @@ export const OrderLineRecord = defineEntity({
     lineNo: p.integer(),
     sku: p.string().length(100),
     quantity: p.integer(),
-    unitPrice: p.decimal('string').precision(12).scale(2),
+    unitPrice: p.decimal('string').precision(14).scale(2), // MAX_MONEY, like the API accepts
     lineTotal: p.decimal('string').precision(14).scale(2),
     returnedQuantity: p.integer().default(0),
     refundedQuantity: p.integer().default(0),
