@@ -50,7 +50,7 @@ export const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{5,22}[0-9]$/;
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 100_000;
-/** Keeps on-hand and adjustments far inside PostgreSQL's 32-bit integer columns, even after a few adjustments. */
+/** Keeps on-hand, and on-hand plus any one adjustment, inside 32-bit integer columns (2 × 10^9 < 2^31). */
 export const MAX_STOCK_UNITS = 1_000_000_000;
 /** Channel data carried with an order, bounded so it cannot grow the workflow input or the read-model row. */
 export const MAX_METADATA_KEYS = 50;
@@ -119,13 +119,12 @@ export const isoDateTimeSchema = z.iso
  * Every free-text field: trimmed, 1..max characters, no control characters, well-formed Unicode. The length
  * check aborts, so nothing after it ever runs on a megabyte string.
  */
-export function text(max: number, description: string, options: { min?: number } = {}) {
-  const min = options.min ?? 1;
+export function text(max: number, description: string) {
   return z
     .string()
     .trim()
     .max(max, { abort: true, message: `must be at most ${max} characters` })
-    .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
+    .min(1, 'must not be empty')
     .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE)
     .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode (no lone surrogates)')
     .describe(description);
@@ -141,18 +140,18 @@ function boundedArray<T extends z.ZodType>(
   max: number,
   ...checks: ((items: z.output<T>[], ctx: z.RefinementCtx) => void)[]
 ) {
-  const what = 'lines';
+  const tooMany = `must have at most ${max} lines`;
   let items = z
     .array(element)
-    .min(min, `must have at least ${min === 1 ? 'one line' : `${min} ${what}`}`)
-    .max(max, `must have at most ${max} ${what}`);
+    .min(min, min === 1 ? 'must have at least one line' : `must have at least ${min} lines`)
+    .max(max, tooMany);
   // On the inner array, so zod skips them when an element has the wrong type (other issues do not stop them).
   for (const check of checks) items = items.superRefine(check);
   return z.preprocess(
     (value, ctx) => {
       if (Array.isArray(value) && value.length > max) {
-        const message = `must have at most ${max} ${what}`;
-        ctx.addIssue({ code: 'too_big', origin: 'array', maximum: max, inclusive: true, input: value, message });
+        const issue = { code: 'too_big', origin: 'array', maximum: max, inclusive: true, input: value } as const;
+        ctx.addIssue({ ...issue, message: tooMany });
       }
       return value;
     },
@@ -161,9 +160,16 @@ function boundedArray<T extends z.ZodType>(
 }
 
 const metadataValueSchema = z.union(
-  [z.string().max(MAX_METADATA_VALUE_LENGTH, { abort: true }).regex(NO_CONTROL_PATTERN), z.number(), z.boolean(), z.null()],
+  [
+    z.string().max(MAX_METADATA_VALUE_LENGTH, { abort: true }).regex(NO_CONTROL_PATTERN),
+    z.number(),
+    z.boolean(),
+    z.null(),
+  ],
   {
-    error: `must be a string of at most ${MAX_METADATA_VALUE_LENGTH} characters without control characters, a number, a boolean or null`,
+    error:
+      `must be a string of at most ${MAX_METADATA_VALUE_LENGTH} characters without control characters, ` +
+      'a number, a boolean or null',
   },
 );
 
