@@ -57,7 +57,12 @@ export function createApp(deps: ApiDeps): Express {
   // First, so every answer (a 429 or a 404 included) has its request id, access log line and latency sample.
   const docs = [...tables, callbacks].flatMap((t) => t.docs);
   app.use(accessLog(logger, metrics, routeMatcher([...docs, { method: 'get', fullPath: '/metrics' }])));
-  const limiter = rateLimit({ max: config.rateLimit.perMinute });
+  // Browsers must take every answer as the JSON it says it is, never sniff it into something runnable.
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  const limiter = rateLimit({ max: config.rateLimit.perMinute, keys });
   // Health probes and scrapes come often and unauthenticated; they must never be throttled into "down".
   app.use((req, res, next) => (req.path === '/health' || req.path === '/metrics' ? next() : limiter(req, res, next)));
   // Not in the OpenAPI document: it is for Prometheus, not for channels.

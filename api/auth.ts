@@ -43,7 +43,7 @@ export class KeyRing {
   }
 }
 
-/** The raw bearer token, or undefined; also used as the rate-limit key. */
+/** The raw bearer token, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1];

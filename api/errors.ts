@@ -107,6 +107,13 @@ function classify(err: unknown): ApiError | null {
           return new ApiError('bad_request', 'The request body could not be read');
     }
   }
+  // Any other error that carries a client-error status, e.g. the router's URIError for a path param like `%ZZ`.
+  const { status, statusCode } = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const httpStatus = typeof status === 'number' ? status : statusCode;
+  if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
+    const message = err instanceof URIError ? 'The request path is not valid percent-encoding' : 'Bad request';
+    return new ApiError('bad_request', message);
+  }
   // Matched by name, not class, so the API does not import the ORM layer to recognise its errors.
   const name = err instanceof Error ? err.name : '';
   if (name === 'InvalidCursorError') {

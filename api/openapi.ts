@@ -50,10 +50,25 @@ const NAMED: [string, z.ZodType, Io][] = [
   ['Error', errorBodySchema, 'output'],
 ];
 
+/**
+ * Requests are strict (unknown fields answer 400), so their objects keep `additionalProperties: false`; answers
+ * "may carry more fields" (API.md), so theirs must not forbid them or strict clients reject real answers.
+ */
 function jsonSchema(schema: z.ZodType, io: Io): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: ({ jsonSchema: generated }) => {
+      if (io === 'output' && generated.additionalProperties === false) delete generated.additionalProperties;
+    },
+  }) as JsonSchema;
   return rest;
 }
+
+/** Routes that read neither the database nor Temporal, so they never answer 503. */
+const SELF_CONTAINED = new Set(['/openapi.json']);
+/** Routes the rate limiter lets through (see app.ts). */
+const NEVER_LIMITED = new Set(['/health']);
 
 function schemaRef(schema: z.ZodType, io: Io): JsonSchema {
   const named = NAMED.find(([, s]) => s === schema);
@@ -110,14 +125,26 @@ function operation(doc: RouteDoc): JsonSchema {
       'Malformed JSON (`invalid_json`) or invalid input (`validation_failed`, details name each field)',
     );
   }
-  if (doc.auth === 'any' || doc.auth === 'operator') {
-    responses['401'] = errorResponse('Missing or unknown API key');
-    responses['429'] = errorResponse('Rate limited');
-  }
+  if (doc.auth === 'any' || doc.auth === 'operator') responses['401'] = errorResponse('Missing or unknown API key');
   if (doc.auth === 'operator') responses['403'] = errorResponse('The key is not an operator key');
   if (doc.auth === 'signature') responses['401'] = errorResponse('Signature missing, stale (over 300 s) or wrong');
-  if (doc.body !== undefined) responses['413'] = errorResponse('Body over the size limit');
+  // Declared answers without a body schema are error answers: give them the error body.
+  for (const [status, response] of Object.entries(responses)) {
+    if (Number(status) >= 400 && response.content === undefined) {
+      responses[status] = errorResponse(String(response.description));
+    }
+  }
+  if (doc.body !== undefined) {
+    responses['413'] = errorResponse('Body over the size limit');
+    responses['415'] = errorResponse('The body is not JSON (`Content-Type: application/json`)');
+  }
+  if (!NEVER_LIMITED.has(doc.fullPath)) {
+    responses['429'] = errorResponse('Rate limited (per key, or per client address without a valid key)');
+  }
   responses['500'] = errorResponse('Unexpected fault (no internals in the body)');
+  if (!SELF_CONTAINED.has(doc.fullPath)) {
+    responses['503'] ??= errorResponse('The database or Temporal is unavailable; try again shortly');
+  }
 
   const security =
     doc.auth === 'any'

@@ -3,7 +3,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type KeyRing, type Principal, authenticate, principalOf } from './auth';
-import { ApiError, type FieldProblem, zodProblems } from './errors';
+import { ApiError, type FieldProblem } from './errors';
 
 /** `signature`: HMAC-signed callbacks (checked by the router); `none`: public. */
 export type AuthMode = 'any' | 'operator' | 'signature' | 'none';
@@ -46,10 +46,31 @@ export interface RouteContext<P, Q, B, A extends AuthMode> {
   principal: A extends 'any' | 'operator' ? Principal : undefined;
 }
 
-/** Parses params, query and body together so one 400 names every bad field at once. */
+/** At most this many field problems are listed in a 400; the rest are counted, so the answer stays small. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * Field problems of a failed parse, the root named after the part (`body`, `query`). An unknown field is
+ * named itself (`lines`, `customer.nickname`), which is what a client needs to find it.
+ */
+export function issueProblems(error: z.ZodError, part: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const at = (path: PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : part);
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: at([...issue.path, key]), message: 'is not a known field' });
+    } else {
+      problems.push({ path: at(issue.path), message: issue.message });
+    }
+  }
+  return problems;
+}
+
+/** Parses params, query and body together so one 400 names every bad field at once (the first 20 of them). */
 export function validate(schemas: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType }): RequestHandler {
   return (req, _res, next) => {
     const problems: FieldProblem[] = [];
+    let unlisted = 0;
     const validated: { params?: unknown; query?: unknown; body?: unknown } = {};
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
@@ -57,9 +78,17 @@ export function validate(schemas: { params?: z.ZodType; query?: z.ZodType; body?
       // No body at all is validated as `{}`, so the 400 names each missing field rather than "expected object".
       const value: unknown = part === 'body' && req.body === undefined ? {} : req[part];
       const result = schema.safeParse(value);
-      if (result.success) validated[part] = result.data;
-      else problems.push(...zodProblems(result.error, part));
+      if (result.success) {
+        validated[part] = result.data;
+        continue;
+      }
+      // A loop, not push(...spread): a spread of a huge issue list overflows the stack.
+      for (const problem of issueProblems(result.error, part)) {
+        if (problems.length < MAX_LISTED_PROBLEMS) problems.push(problem);
+        else unlisted += 1;
+      }
     }
+    if (unlisted > 0) problems.push({ path: 'request', message: `${unlisted} more problems not listed` });
     if (problems.length > 0) throw ApiError.validation(problems);
     req.validated = validated;
     next();

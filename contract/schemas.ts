@@ -5,6 +5,7 @@ import {
   CARRIERS,
   CARRIER_EVENT_STATUSES,
   ITEM_CONDITIONS,
+  LEDGER_KINDS,
   ORDER_STATUSES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHODS,
@@ -12,7 +13,8 @@ import {
   WAREHOUSE_EVENT_TYPES,
 } from './types';
 import type { OrderView } from './types';
-import type { InventoryView, OrderPage, ProductView } from './store';
+import { MAX_STOCK_UNITS, type InventoryView, type OrderPage, type ProductView } from './store';
+import { MAX_MONEY, MAX_MONEY_MINOR, isMoney, toMinor } from '../domain/money';
 
 // ---- patterns: the order id is `${channel}:${externalOrderId}` and travels in URLs, so both parts are URL-safe ----
 
@@ -21,18 +23,40 @@ export const EXTERNAL_ORDER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const ORDER_ID_PATTERN = /^[a-z0-9_-]{1,32}:[A-Za-z0-9._-]{1,64}$/;
 export const LOCATION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** Non-negative decimal, no leading zeros, at most two decimals: money is never a float on the wire. */
+/**
+ * Non-negative decimal, no leading zeros, at most two decimals: money is never a float on the wire. Twelve
+ * integer digits at most, so a single amount is never above MAX_MONEY (checked in test/unit/schemas.test.ts).
+ */
 export const MONEY_PATTERN = /^(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$/;
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
-/** Loose on purpose: one @, no spaces, a dot in the domain. Deliverability is the mail provider's job. */
-export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Loose on purpose: one @, no spaces, a dot in the domain. Deliverability is the mail provider's job. Every
+ * character can be matched in one way only (the domain is dot-separated labels without dots), so the run time
+ * is linear in the input; `/^[^\s@]+@[^\s@]+\.[^\s@]+$/` took seconds on `a@` + dots.
+ */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+/**
+ * No C0 control character (U+0000-U+001F) nor DEL in any text, tab and newline included: a NUL cuts the SQL
+ * text the ORM sends and PostgreSQL's jsonb refuses it, and every text here is a one-line value (names,
+ * address lines, ids, short reasons shown in the timeline and the Temporal UI) where a line break only
+ * forges log lines or breaks exports; a client sends a space instead.
+ */
+export const NO_CONTROL_PATTERN = /^[^\u0000-\u001f\u007f]*$/;
+/** With the `u` flag a surrogate pair is one code point, so only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const NO_CONTROL_MESSAGE = 'must not contain control characters (U+0000-U+001F, U+007F)';
 /** Optional +, then digits with common separators; at least 7 digits overall (checked separately). */
 export const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{5,22}[0-9]$/;
 
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 100_000;
-/** Reasons a channel or operator may give for a cancel; the others are set by the workflow itself. */
+/** Channel data carried with an order, bounded so it cannot grow the workflow input or the read-model row. */
+export const MAX_METADATA_KEYS = 50;
+export const MAX_METADATA_KEY_LENGTH = 64;
+export const MAX_METADATA_VALUE_LENGTH = 500;
+export const MAX_METADATA_BYTES = 8 * 1024;
+/** The usual reasons a channel or operator gives for a cancel (any short text is accepted). */
 export const API_CANCEL_REASONS = ['customer_request', 'operator_request', 'channel_request'] as const;
 
 // ---- building blocks ----
@@ -90,8 +114,125 @@ export const isoDateTimeSchema = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. "2025-01-31T10:00:00Z"' })
   .describe('ISO 8601 date-time.');
 
-const text = (max: number, description: string) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);
+/**
+ * Every free-text field: trimmed, 1..max characters, no control characters, well-formed Unicode. The length
+ * check aborts, so nothing after it ever runs on a megabyte string.
+ */
+export function text(max: number, description: string) {
+  return z
+    .string()
+    .trim()
+    .max(max, { abort: true, message: `must be at most ${max} characters` })
+    .min(1, 'must not be empty')
+    .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE)
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode (no lone surrogates)')
+    .describe(description);
+}
+
+/**
+ * An array whose length is checked before its elements are: a 100 000-element body then costs one comparison,
+ * not 100 000 element parses and issues. The JSON Schema is the inner array's (with its minItems/maxItems).
+ */
+function boundedArray<T extends z.ZodType>(
+  element: T,
+  min: number,
+  max: number,
+  ...checks: ((items: z.output<T>[], ctx: z.RefinementCtx) => void)[]
+) {
+  const tooMany = `must have at most ${max} lines`;
+  let items = z
+    .array(element)
+    .min(min, min === 1 ? 'must have at least one line' : `must have at least ${min} lines`)
+    .max(max, tooMany);
+  // On the inner array, so zod skips them when an element has the wrong type (other issues do not stop them).
+  for (const check of checks) items = items.superRefine(check);
+  return z.preprocess(
+    (value, ctx) => {
+      if (Array.isArray(value) && value.length > max) {
+        const issue = { code: 'too_big', origin: 'array', maximum: max, inclusive: true, input: value } as const;
+        ctx.addIssue({ ...issue, message: tooMany });
+      }
+      return value;
+    },
+    items,
+  );
+}
+
+const metadataValueSchema = z.union(
+  [
+    z.string().max(MAX_METADATA_VALUE_LENGTH, { abort: true }).regex(NO_CONTROL_PATTERN),
+    z.number(),
+    z.boolean(),
+    z.null(),
+  ],
+  {
+    error:
+      `must be a string of at most ${MAX_METADATA_VALUE_LENGTH} characters without control characters, ` +
+      'a number, a boolean or null',
+  },
+);
+
+/**
+ * Free-form channel data (e.g. a marketplace's package id), kept with the order and shown in its view. The key
+ * count and `__proto__` are checked before the entries (zod would drop `__proto__` silently).
+ */
+export const metadataSchema = z
+  .preprocess(
+    (value, ctx) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const keys = Object.keys(value);
+      if (keys.length > MAX_METADATA_KEYS) {
+        ctx.addIssue({ code: 'custom', input: value, message: `must have at most ${MAX_METADATA_KEYS} keys` });
+        return value;
+      }
+      for (const key of keys) {
+        const problem =
+          key === '__proto__'
+            ? 'is not an allowed key'
+            : key.length === 0 || key.length > MAX_METADATA_KEY_LENGTH || !NO_CONTROL_PATTERN.test(key)
+              ? `keys must be 1-${MAX_METADATA_KEY_LENGTH} characters without control characters`
+              : undefined;
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, path: [key], message: problem });
+      }
+      return value;
+    },
+    z
+      .record(z.string().min(1).max(MAX_METADATA_KEY_LENGTH).regex(NO_CONTROL_PATTERN), metadataValueSchema)
+      .refine(
+        (value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES,
+        `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+      ),
+  )
+  .describe(
+    `Channel data kept with the order: at most ${MAX_METADATA_KEYS} keys of up to ${MAX_METADATA_KEY_LENGTH} ` +
+      `characters; values are strings (up to ${MAX_METADATA_VALUE_LENGTH} characters), numbers, booleans or null; ` +
+      `at most ${MAX_METADATA_BYTES} bytes as JSON.`,
+  );
+
+/**
+ * Line totals and the order total must fit MAX_MONEY: past it the workflow cannot price the order (2^53 minor
+ * units) or the read model cannot store it. Exact in BigInt, whatever the quantity and price.
+ */
+function totalsWithinMaximum(lines: { quantity: number; unitPrice: string }[], ctx: z.RefinementCtx): void {
+  const max = BigInt(MAX_MONEY_MINOR);
+  let total = 0n;
+  lines.forEach((line, index) => {
+    // zod still runs refinements after a failed pattern or bound (those issues do not abort): skip such a line.
+    if (!isMoney(line.unitPrice) || !Number.isSafeInteger(line.quantity)) return;
+    const lineTotal = BigInt(toMinor(line.unitPrice)) * BigInt(line.quantity);
+    total += lineTotal;
+    if (lineTotal > max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `line total (quantity × unitPrice) must be at most ${MAX_MONEY}`,
+      });
+    }
+  });
+  if (total > max) {
+    ctx.addIssue({ code: 'custom', path: [], message: `order total (sum of the lines) must be at most ${MAX_MONEY}` });
+  }
+}
 
 /** Flags every repeated SKU at its own path (`lines.2.sku`), so the client sees which line to fix. */
 function noDuplicateSkus(lines: { sku: string }[], ctx: z.RefinementCtx): void {
@@ -113,18 +254,20 @@ function noDuplicateSkus(lines: { sku: string }[], ctx: z.RefinementCtx): void {
 // ---- POST /orders ----
 
 export const customerSchema = z
-  .object({
+  .strictObject({
     name: text(200, "Customer's full name."),
     email: z
       .string()
       .trim()
-      .max(254, 'must be at most 254 characters')
+      .max(254, { abort: true, message: 'must be at most 254 characters' })
       .regex(EMAIL_PATTERN, 'must be an email address like "name@example.com"')
+      .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE)
       .optional()
       .describe('Email for notifications.'),
     phone: z
       .string()
       .trim()
+      .max(30, { abort: true, message: 'must be at most 30 characters' })
       .regex(PHONE_PATTERN, 'must be a phone number like "+905551112233"')
       .refine((value) => value.replace(/\D/g, '').length >= 7, 'must contain at least 7 digits')
       .optional()
@@ -133,7 +276,7 @@ export const customerSchema = z
   .describe('The customer.');
 
 export const addressSchema = z
-  .object({
+  .strictObject({
     line1: text(200, 'Street and number.'),
     line2: text(200, 'Apartment, floor, etc.').optional(),
     district: text(100, 'District (ilçe).').optional(),
@@ -141,6 +284,7 @@ export const addressSchema = z
     postalCode: z
       .string()
       .trim()
+      .max(10, { abort: true, message: 'must be 3-10 letters, digits, spaces or dashes' })
       .regex(/^[A-Za-z0-9 -]{3,10}$/, 'must be 3-10 letters, digits, spaces or dashes')
       .optional()
       .describe('Postal code.'),
@@ -151,31 +295,31 @@ export const addressSchema = z
   })
   .describe('Shipping address.');
 
-export const orderLineInputSchema = z.object({
+export const orderLineInputSchema = z.strictObject({
   sku: skuSchema,
   quantity: quantitySchema,
   unitPrice: positiveMoneySchema.describe('Unit price as a decimal string, greater than zero.'),
 });
 
 export const createOrderBodySchema = z
-  .object({
+  .strictObject({
     channel: channelSchema
       .optional()
       .describe('Required with an operator key; with a channel key it may be omitted or must name that channel.'),
     externalOrderId: externalOrderIdSchema,
     customer: customerSchema,
     shippingAddress: addressSchema,
-    lines: z
-      .array(orderLineInputSchema)
-      .min(1, 'must have at least one line')
-      .max(MAX_ORDER_LINES, `must have at most ${MAX_ORDER_LINES} lines`)
-      .superRefine(noDuplicateSkus)
-      .describe('Order lines; each SKU at most once.'),
+    lines: boundedArray(orderLineInputSchema, 1, MAX_ORDER_LINES, noDuplicateSkus, totalsWithinMaximum).describe(
+      `Order lines; each SKU at most once; each line total and the order total at most ${MAX_MONEY}.`,
+    ),
     currency: currencySchema,
     payment: z
-      .object({ method: z.enum(PAYMENT_METHODS).describe('`marketplace` means already paid by the marketplace.') })
+      .strictObject({
+        method: z.enum(PAYMENT_METHODS).describe('`marketplace` means already paid by the marketplace.'),
+      })
       .describe('How the order is paid.'),
     carrier: z.enum(CARRIERS).optional().describe('Carrier to ship with; the server default when omitted.'),
+    metadata: metadataSchema.optional(),
   })
   .describe('A new order from a sales channel.');
 export type CreateOrderBody = z.output<typeof createOrderBodySchema>;
@@ -183,35 +327,40 @@ export type CreateOrderBody = z.output<typeof createOrderBodySchema>;
 // ---- order commands ----
 
 export const cancelOrderBodySchema = z
-  .object({ reason: z.enum(API_CANCEL_REASONS).describe('Why the order is canceled.') })
+  .strictObject({
+    reason: text(
+      200,
+      `Why the order is canceled; usually one of ${API_CANCEL_REASONS.map((r) => `\`${r}\``).join(', ')}.`,
+    ).meta({ examples: [...API_CANCEL_REASONS] }),
+  })
   .describe('Cancel an order that has not shipped yet.');
 export type CancelOrderBody = z.output<typeof cancelOrderBodySchema>;
 
 export const returnRequestBodySchema = z
-  .object({
-    lines: z
-      .array(z.object({ sku: skuSchema, quantity: quantitySchema }))
-      .min(1, 'must have at least one line')
-      .max(MAX_ORDER_LINES, `must have at most ${MAX_ORDER_LINES} lines`)
-      .superRefine(noDuplicateSkus)
-      .describe('Delivered lines to return; each SKU at most once.'),
+  .strictObject({
+    lines: boundedArray(
+      z.strictObject({ sku: skuSchema, quantity: quantitySchema }),
+      1,
+      MAX_ORDER_LINES,
+      noDuplicateSkus,
+    ).describe('Delivered lines to return; each SKU at most once.'),
     reason: text(200, 'Why the customer returns, e.g. `changed_mind`.'),
   })
   .describe('Open a return within the return window.');
 export type ReturnRequestBody = z.output<typeof returnRequestBodySchema>;
 
 export const retryStepBodySchema = z
-  .object({ reason: text(500, 'Optional note for the timeline.').optional() })
+  .strictObject({ reason: text(500, 'Optional note for the timeline.').optional() })
   .describe('Retry the step the order is stuck on.');
 export type RetryStepBody = z.output<typeof retryStepBodySchema>;
 
 export const skipStepBodySchema = z
-  .object({ reason: text(500, 'Why the stuck step is skipped; recorded in the timeline.') })
+  .strictObject({ reason: text(500, 'Why the stuck step is skipped; recorded in the timeline.') })
   .describe('Skip the step the order is stuck on.');
 export type SkipStepBody = z.output<typeof skipStepBodySchema>;
 
 export const refundDecisionBodySchema = z
-  .object({
+  .strictObject({
     refundDamaged: z.boolean().describe('Refund the lines that came back damaged (true) or decline them (false).'),
     reason: text(500, 'Why; recorded in the timeline.'),
   })
@@ -221,17 +370,23 @@ export type RefundDecisionBody = z.output<typeof refundDecisionBodySchema>;
 // ---- inventory and catalog ----
 
 export const setInventoryBodySchema = z
-  .object({
-    onHand: z.int('must be a whole number').min(0, 'must be 0 or more').describe('Units physically on hand.'),
+  .strictObject({
+    onHand: z
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(MAX_STOCK_UNITS, `must be at most ${MAX_STOCK_UNITS}`)
+      .describe('Units physically on hand.'),
     location: locationSchema.default('main'),
   })
   .describe('Set on-hand stock of a SKU at a location (creates the SKU if needed).');
 export type SetInventoryBody = z.output<typeof setInventoryBodySchema>;
 
 export const inventoryAdjustmentBodySchema = z
-  .object({
+  .strictObject({
     delta: z
       .int('must be a whole number')
+      .min(-MAX_STOCK_UNITS, `must be at least -${MAX_STOCK_UNITS}`)
+      .max(MAX_STOCK_UNITS, `must be at most ${MAX_STOCK_UNITS}`)
       .refine((value) => value !== 0, 'must not be 0')
       .describe('Relative change of on-hand units, e.g. -3.'),
     reason: text(200, 'Why, e.g. `damaged`, `recount`.'),
@@ -241,7 +396,7 @@ export const inventoryAdjustmentBodySchema = z
 export type InventoryAdjustmentBody = z.output<typeof inventoryAdjustmentBodySchema>;
 
 export const putProductBodySchema = z
-  .object({
+  .strictObject({
     name: text(200, 'Product name.'),
     price: positiveMoneySchema.describe('List price as a decimal string, greater than zero.'),
     active: z.boolean().default(true).describe('Inactive products are refused on new orders.'),
@@ -254,9 +409,9 @@ export type PutProductBody = z.output<typeof putProductBodySchema>;
 const eventIdSchema = text(128, "Sender's event id; a repeat of the same id has no second effect.");
 
 export const paymentCallbackSchema = z
-  .object({
+  .strictObject({
     eventId: eventIdSchema,
-    orderId: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').describe('Order id.'),
+    orderId: text(200, 'Order id.'),
     type: z.enum(PAYMENT_EVENT_TYPES),
     amount: positiveMoneySchema.optional(),
     currency: currencySchema.optional(),
@@ -266,7 +421,7 @@ export const paymentCallbackSchema = z
 export type PaymentCallback = z.output<typeof paymentCallbackSchema>;
 
 export const carrierCallbackSchema = z
-  .object({
+  .strictObject({
     eventId: eventIdSchema,
     trackingNumber: text(64, 'Tracking number the carrier gave on the label.'),
     status: z.enum(CARRIER_EVENT_STATUSES),
@@ -276,14 +431,15 @@ export const carrierCallbackSchema = z
 export type CarrierCallback = z.output<typeof carrierCallbackSchema>;
 
 export const warehouseCallbackSchema = z
-  .object({
+  .strictObject({
     eventId: eventIdSchema,
-    orderId: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').describe('Order id.'),
+    orderId: text(200, 'Order id.'),
     type: z.enum(WAREHOUSE_EVENT_TYPES),
-    lines: z
-      .array(z.object({ sku: skuSchema, quantity: quantitySchema, condition: z.enum(ITEM_CONDITIONS) }))
-      .min(1, 'must have at least one line')
-      .max(MAX_ORDER_LINES * 2)
+    lines: boundedArray(
+      z.strictObject({ sku: skuSchema, quantity: quantitySchema, condition: z.enum(ITEM_CONDITIONS) }),
+      1,
+      MAX_ORDER_LINES * 2,
+    )
       .optional()
       .describe('Returned lines with their condition; required for `return_received`.'),
     at: isoDateTimeSchema.optional().describe('When it happened at the warehouse; receipt time when omitted.'),
@@ -316,7 +472,8 @@ export const listOrdersQuerySchema = z.object({
   cursor: z
     .string()
     .min(1)
-    .max(512, 'must be at most 512 characters')
+    .max(512, { abort: true, message: 'must be at most 512 characters' })
+    .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE)
     .optional()
     .describe('`nextCursor` of the previous page.'),
 });
@@ -409,6 +566,38 @@ export const orderViewSchema = z
     returns: z.array(orderReturnSchema),
     invoice: z.object({ invoiceNumber: z.string(), url: z.string() }).optional(),
     timeline: z.array(timelineEntrySchema),
+    latePayments: z
+      .array(
+        z.object({
+          key: z.string(),
+          eventId: z.string(),
+          action: z.enum(['voided', 'refunded', 'failed']),
+          amount: z.string().optional(),
+          refundId: z.string().optional(),
+          at: z.string(),
+        }),
+      )
+      .optional()
+      .describe('Payments that reached the order after it was canceled, and how each was settled.'),
+    metadata: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .optional()
+      .describe('The channel data sent with the order.'),
+    ledger: z
+      .array(
+        z.object({
+          kind: z.enum(LEDGER_KINDS),
+          amount: z.string(),
+          currency: z.string(),
+          state: z.enum(['done', 'pending']),
+          ref: z.string().optional(),
+          reason: z.string().optional(),
+          lines: z.array(z.object({ sku: z.string(), quantity: z.number() })).optional(),
+          at: z.string(),
+        }),
+      )
+      .optional()
+      .describe('The money ledger: every authorization, capture, void and refund, in the currency it moved in; paymentStatus and totals.refunded follow from it.'),
     version: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -459,3 +648,7 @@ export type DocumentedShapesMatch = [
   Assignable<z.output<typeof inventoryViewSchema>, InventoryView>,
   Assignable<z.output<typeof productViewSchema>, ProductView>,
 ];
+/** And the other way: every field the real view carries is documented (`never` when none is missing). */
+export type UndocumentedOrderViewFields = Exclude<keyof OrderView, keyof z.output<typeof orderViewSchema>>;
+type IsTrue<T extends true> = T;
+export type EveryOrderViewFieldDocumented = IsTrue<[UndocumentedOrderViewFields] extends [never] ? true : false>;

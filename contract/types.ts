@@ -110,9 +110,12 @@ export interface OrderInput {
   /** Id of the API request that started the workflow: tells 201 (created) from 200 (existing). */
   requestId: string;
   timers: OrderTimers;
-  /** Free-form channel data, bounded by the API; shown on the order as it came. */
-  metadata?: Record<string, string | number | boolean | null> | undefined;
+  /** Free-form channel data sent with the order (bounded by the API); the view carries it unchanged. */
+  metadata?: OrderMetadata | undefined;
 }
+
+/** Channel data: flat keys with primitive values, so it stays small and needs no schema of its own. */
+export type OrderMetadata = Record<string, string | number | boolean | null>;
 
 export interface OrderLine extends OrderLineInput {
   lineTotal: string;
@@ -232,8 +235,8 @@ export interface OrderView {
    * are derived from it.
    */
   ledger?: LedgerEntry[] | undefined;
-  /** Free-form channel data the order was posted with (bounded by the API). */
-  metadata?: Record<string, string | number | boolean | null> | undefined;
+  /** The channel data of the order's input. */
+  metadata?: OrderMetadata | undefined;
   /** Monotonic per order: the read model keeps only the newest snapshot. */
   version: number;
   createdAt: string;

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  ORDER_ID_PATTERN,
   cancelOrderBodySchema,
   createOrderBodySchema,
   listOrdersQuerySchema,
-  orderIdSchema,
   orderPageSchema,
   orderViewSchema,
   refundDecisionBodySchema,
@@ -13,14 +13,17 @@ import {
   returnRequestBodySchema,
   skipStepBodySchema,
 } from '../../contract/schemas';
-import type { OrderInput, OrderView } from '../../contract/types';
+import type { OrderInput, OrderView, TimelineEntry } from '../../contract/types';
 import { orderIdFor } from '../../contract/workflow';
 import type { KeyRing, Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { RouteTable } from '../route-table';
 
-const idParams = z.object({ id: orderIdSchema });
+// Any string: an id that cannot be an order is simply not found (404), like any other order the key cannot see.
+const idParams = z.object({
+  id: z.string().describe('Order id: `<channel>:<externalOrderId>`; any id that is not a visible order answers 404.'),
+});
 const orderResponse = (description: string) => ({ description, schema: orderViewSchema });
 const notFound = () => new ApiError('not_found', 'Order not found');
 
@@ -29,15 +32,45 @@ function channelOfOrderId(orderId: string): string {
   return orderId.slice(0, orderId.indexOf(':'));
 }
 
-/** A channel may touch its own orders only; anything else looks exactly like a missing order. */
+/** A channel may touch its own orders only; anything else, a malformed id included, looks like a missing order. */
 function assertVisible(principal: Principal, orderId: string): void {
+  if (!ORDER_ID_PATTERN.test(orderId)) throw notFound();
   if (principal.kind === 'channel' && channelOfOrderId(orderId) !== principal.channel) throw notFound();
+}
+
+/** Timeline entries whose detail is internal text (integration errors, operator notes on a stuck step). */
+const OPERATOR_ONLY_DETAIL = new Set(['attention_raised', 'attention_cleared', 'background_failed']);
+const CHANNEL_ATTENTION_REASON = 'The order is waiting for an operator';
+
+/**
+ * The order as `principal` may see it. A channel gets no internal error text (real adapters put upstream bodies
+ * and hosts there) and no operator names; operators see everything.
+ */
+export function viewFor(principal: Principal, order: OrderView): OrderView {
+  if (principal.kind === 'operator') return order;
+  const entry = ({ detail, actor, ...rest }: TimelineEntry): TimelineEntry => ({
+    ...rest,
+    ...(detail !== undefined && !OPERATOR_ONLY_DETAIL.has(rest.type) ? { detail } : {}),
+    ...(actor !== undefined ? { actor: actor.startsWith('operator:') ? 'operator' : actor } : {}),
+  });
+  return {
+    ...order,
+    ...(order.attention
+      ? { attention: { step: order.attention.step, reason: CHANNEL_ATTENTION_REASON, since: order.attention.since } }
+      : {}),
+    timeline: order.timeline.map(entry),
+  };
 }
 
 /** Routes under /orders. */
 export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const { config, store, orders } = deps;
   const table = new RouteTable('/orders', 'orders', keys);
+  // Order answers carry names, addresses and phone numbers: no cache, shared or private, may keep them.
+  table.router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   table.add(
     {
@@ -78,7 +111,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       // retention has removed a long-closed workflow (which would otherwise let a second one start).
       const known = await store.getOrder(orderId);
       if (known) {
-        res.json(known);
+        res.json(viewFor(principal, known));
         return;
       }
       const input: OrderInput = {
@@ -94,10 +127,11 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         receivedAt: new Date().toISOString(),
         requestId: randomUUID(),
         timers: config.timers,
+        ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       };
       const { created, order } = await orders.createOrder(input);
       if (created) res.status(201).location(`/orders/${orderId}`);
-      res.json(order);
+      res.json(viewFor(principal, order));
     },
   );
 
@@ -119,7 +153,8 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         return;
       }
       const channel = principal.kind === 'channel' ? principal.channel : query.channel;
-      res.json(await store.listOrders({ ...query, channel }));
+      const page = await store.listOrders({ ...query, channel });
+      res.json({ ...page, items: page.items.map((order) => viewFor(principal, order)) });
     },
   );
 
@@ -138,7 +173,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       // Right after creation the read model may not have the row yet; the workflow itself knows the order.
       const order: OrderView | null = (await store.getOrder(params.id)) ?? (await orders.getLiveOrder(params.id));
       if (order === null || (principal.kind === 'channel' && order.channel !== principal.channel)) throw notFound();
-      res.json(order);
+      res.json(viewFor(principal, order));
     },
   );
 
@@ -162,7 +197,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     async ({ res, params, body, principal }) => {
       assertVisible(principal, params.id);
       const order = await orders.cancel(params.id, { reason: body.reason, actor: principal.actor });
-      res.status(order.status === 'canceled' ? 200 : 202).json(order);
+      res.status(order.status === 'canceled' ? 200 : 202).json(viewFor(principal, order));
     },
   );
 
@@ -188,7 +223,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         reason: body.reason,
         actor: principal.actor,
       });
-      res.status(202).json(order);
+      res.status(202).json(viewFor(principal, order));
     },
   );
 
@@ -210,6 +245,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       responses: operatorResponses('The order after the retry was accepted'),
     },
     async ({ res, params, body, principal }) => {
+      assertVisible(principal, params.id);
       res.json(await orders.retry(params.id, { actor: principal.actor, reason: body.reason }));
     },
   );
@@ -226,6 +262,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       responses: operatorResponses('The order after the step was skipped'),
     },
     async ({ res, params, body, principal }) => {
+      assertVisible(principal, params.id);
       res.json(await orders.skip(params.id, { actor: principal.actor, reason: body.reason }));
     },
   );
@@ -242,6 +279,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       responses: operatorResponses('The order after the decision'),
     },
     async ({ res, params, body, principal }) => {
+      assertVisible(principal, params.id);
       res.json(
         await orders.decideRefund(params.id, {
           actor: principal.actor,

@@ -2,6 +2,7 @@
 // replaced by a gateway whose methods throw unless a test gives them an answer: every test that
 // must not reach a workflow (auth, validation, isolation) proves so by not failing with a 500.
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { createReadModelActivities } from '../../activities/read-model';
 import { ApiError, type Logger } from '../../api/errors';
 import type { OrderGateway } from '../../api/gateway';
@@ -19,6 +20,20 @@ const TRENDYOL = DEV_API_KEYS.trendyol!;
 const OPERATOR = DEV_OPERATOR_KEY;
 
 type GatewayMethod = keyof OrderGateway;
+
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: unknown;
+        responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+      }
+    >
+  >;
+  components: { schemas: Record<string, { additionalProperties?: unknown }> };
+}
 
 /** Calls made to the gateway, and per-test answers; without an answer a method throws. */
 const gatewayCalls: { method: GatewayMethod; args: unknown[] }[] = [];
@@ -726,5 +741,323 @@ describe('service endpoints', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+// ---- hostile input and contract fidelity (security review D3, D5, D7, D8, D9; issue 5 §6 and §8) ----
+
+describe('hostile input', () => {
+  it('answers 400 in the error shape, not 500, for a path parameter that is not valid percent-encoding', async () => {
+    const attempts: [string, string, string | undefined, unknown][] = [
+      ['GET', '/orders/%ZZ', undefined, undefined],
+      ['GET', '/orders/webstore:%', WEBSTORE, undefined],
+      ['POST', '/orders/%ZZ/cancel', WEBSTORE, { reason: 'customer_request' }],
+      ['GET', '/inventory/%FF', OPERATOR, undefined],
+      ['PUT', '/inventory/%E0%A4%A', OPERATOR, { onHand: 1 }],
+      ['GET', '/products/%C0%AE%C0%AE', OPERATOR, undefined],
+    ];
+    for (const [method, path, key, json] of attempts) {
+      const answer = await call(method, path, { key, json });
+      expect({ path, status: answer.status, body: answer.body }).toEqual({
+        path,
+        status: 400,
+        body: { error: { code: 'bad_request', message: 'The request path is not valid percent-encoding' } },
+      });
+    }
+    // A client's mistake is not an unhandled error: no stack in the log for it.
+    expect(logged.filter((l) => l.level === 'error')).toEqual([]);
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it('refuses unknown fields by name: a cancel carrying lines does not cancel the whole order', async () => {
+    const cancel = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request', lines: [{ sku: 'SKU-1', quantity: 1 }] },
+    });
+    expect(cancel.status).toBe(400);
+    expect(cancel.body.error.details).toEqual([{ path: 'lines', message: 'is not a known field' }]);
+
+    const create = await call('POST', '/orders', {
+      key: WEBSTORE,
+      json: {
+        ...validOrder,
+        coupon: 'FREE',
+        customer: { ...validOrder.customer, nickname: 'ayse' },
+        lines: [{ ...validOrder.lines[0], discount: '10.00' }],
+        payment: { method: 'card', installments: 3 },
+      },
+    });
+    expect(create.status).toBe(400);
+    expect(create.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(
+      ['coupon', 'customer.nickname', 'lines.0.discount', 'payment.installments'].sort(),
+    );
+    const product = await call('PUT', '/products/SKU-X-1', {
+      key: OPERATOR,
+      json: { name: 'Mug', price: '1.00', colour: 'red' },
+    });
+    expect(product.body.error.details).toEqual([{ path: 'colour', message: 'is not a known field' }]);
+    const stock = await call('PUT', '/inventory/SKU-X-1', { key: OPERATOR, json: { onHand: 1, bin: 'A-1' } });
+    expect(stock.body.error.details).toEqual([{ path: 'bin', message: 'is not a known field' }]);
+    const signed = await callback('/callbacks/payments', {
+      eventId: `pay-${randomUUID()}`,
+      orderId: 'webstore:WS-1',
+      type: 'captured',
+      extra: { nested: [[[1]]] },
+    });
+    expect(signed.status).toBe(400);
+    expect(signed.body.error.details).toEqual([{ path: 'extra', message: 'is not a known field' }]);
+    expect(gatewayCalls).toEqual([]);
+    expect(await call('GET', '/products/SKU-X-1', { key: OPERATOR }).then((a) => a.status)).toBe(404);
+  });
+
+  it('passes bounded metadata into the workflow input and refuses it past its bounds by field', async () => {
+    gatewayAnswers.createOrder = async (input: OrderInput) => ({
+      created: true,
+      order: orderView(input.orderId, { metadata: input.metadata }),
+    });
+    const metadata = { packageId: 'TY-PKG-1', priority: 2, gift: true, note: null };
+    const answer = await call('POST', '/orders', {
+      key: TRENDYOL,
+      json: { ...validOrder, externalOrderId: 'TY-META-1', metadata },
+    });
+    expect(answer.status).toBe(201);
+    expect((gatewayCalls[0]?.args[0] as OrderInput).metadata).toEqual(metadata);
+    expect(answer.body.metadata).toEqual(metadata);
+
+    const refused: [unknown, string][] = [
+      [Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])), 'metadata'],
+      [{ note: 'x'.repeat(501) }, 'metadata.note'],
+      [{ nested: { a: 1 } }, 'metadata.nested'],
+      [{ list: [1] }, 'metadata.list'],
+      [{ ['k'.repeat(65)]: 1 }, `metadata.${'k'.repeat(65)}`],
+      [{ bell: 'ding\u0007' }, 'metadata.bell'],
+      ['not an object', 'metadata'],
+    ];
+    for (const [value, path] of refused) {
+      const bad = await call('POST', '/orders', { key: TRENDYOL, json: { ...validOrder, metadata: value } });
+      expect({ status: bad.status, paths: bad.body.error.details.map((d: { path: string }) => d.path) }).toEqual({
+        status: 400,
+        paths: [path],
+      });
+    }
+    // `__proto__` would otherwise be dropped silently by the parser.
+    const proto = await call('POST', '/orders', {
+      key: TRENDYOL,
+      raw: JSON.stringify({ ...validOrder, metadata: { a: 1 } }).replace('"a":1', '"__proto__":"x"'),
+    });
+    expect(proto.body.error.details).toEqual([{ path: 'metadata.__proto__', message: 'is not an allowed key' }]);
+    expect(gatewayCalls).toHaveLength(1);
+  });
+
+  it('keeps stock numbers inside 32-bit database columns: onHand and delta past 10^9 answer 400 by field', async () => {
+    const big = await call('PUT', '/inventory/SKU-BIG-1', { key: OPERATOR, json: { onHand: 2 ** 31 } });
+    expect(big.status).toBe(400);
+    expect(big.body.error.details).toEqual([{ path: 'onHand', message: 'must be at most 1000000000' }]);
+    expect((await call('PUT', '/inventory/SKU-BIG-1', { key: OPERATOR, json: { onHand: 1_000_000_000 } })).status).toBe(
+      200,
+    );
+    for (const delta of [1_000_000_001, -1_000_000_001, 2 ** 53]) {
+      const adjusted = await call('POST', '/inventory/SKU-BIG-1/adjustments', {
+        key: OPERATOR,
+        json: { delta, reason: 'recount' },
+      });
+      expect({ delta, status: adjusted.status, path: adjusted.body.error?.details?.[0]?.path }).toEqual({
+        delta,
+        status: 400,
+        path: 'delta',
+      });
+    }
+    expect((await call('GET', '/inventory/SKU-BIG-1', { key: OPERATOR })).body.onHand).toBe(1_000_000_000);
+  });
+
+  it('throttles key guessing: requests without a valid key count by client address, however many tokens', async () => {
+    const limited = await startApiServer(
+      { config: { ...config, rateLimit: { perMinute: 30 } }, store, orders: throwingGateway(), logger },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        statuses.push((await call('GET', '/inventory/SKU-INV-1', { key: `guess-${i}`, base: limited.url })).status);
+      }
+      expect(statuses).toEqual([...Array<number>(30).fill(401), ...Array<number>(30).fill(429)]);
+      // A verified key has its own bucket: the guesser on the same address does not lock it out.
+      expect((await call('GET', '/inventory/SKU-INV-1', { key: WEBSTORE, base: limited.url })).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('contract fidelity', () => {
+  it('answers 404 for any id that is not a visible order, whatever its shape, without asking Temporal', async () => {
+    gatewayAnswers.getLiveOrder = async () => null;
+    const missing = await call('GET', '/orders/webstore:NOPE-2', { key: WEBSTORE });
+    expect(missing.status).toBe(404);
+    gatewayCalls.length = 0;
+    for (const id of ['not-an-order-id', 'webstore:has%20space', 'WEBSTORE:UPPER', `webstore:${'x'.repeat(65)}`, ':']) {
+      const read = await call('GET', `/orders/${id}`, { key: WEBSTORE });
+      expect({ id, status: read.status, body: read.body }).toEqual({ id, status: 404, body: missing.body });
+      const cancel = await call('POST', `/orders/${id}/cancel`, { key: WEBSTORE, json: { reason: 'customer_request' } });
+      expect({ id, status: cancel.status }).toEqual({ id, status: 404 });
+      const ret = await call('POST', `/orders/${id}/returns`, {
+        key: WEBSTORE,
+        json: { lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'changed_mind' },
+      });
+      expect({ id, status: ret.status }).toEqual({ id, status: 404 });
+      for (const [action, json] of [
+        ['retry', {}],
+        ['skip', { reason: 'stuck' }],
+        ['refund-decision', { refundDamaged: true, reason: 'goodwill' }],
+      ] as const) {
+        const operator = await call('POST', `/orders/${id}/${action}`, { key: OPERATOR, json });
+        expect({ id, action, status: operator.status }).toEqual({ id, action, status: 404 });
+      }
+    }
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it('hands any short cancel reason to the workflow and refuses an overlong one or a control character', async () => {
+    gatewayAnswers.cancel = async (id: string) => orderView(id, { status: 'canceled', cancelReason: 'moved abroad' });
+    const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer moved abroad' },
+    });
+    expect(answer.status).toBe(200);
+    expect(gatewayCalls[0]?.args).toEqual([
+      'webstore:WS-1',
+      { reason: 'customer moved abroad', actor: 'channel:webstore' },
+    ]);
+    for (const reason of ['x'.repeat(201), 'two\nlines', '', 'nul\u0000']) {
+      const bad = await call('POST', '/orders/webstore:WS-1/cancel', { key: WEBSTORE, json: { reason } });
+      expect({ status: bad.status, paths: bad.body.error.details.map((d: { path: string }) => d.path) }).toEqual({
+        status: 400,
+        paths: ['reason'],
+      });
+    }
+    expect(gatewayCalls).toHaveLength(1);
+  });
+
+  it('marks order answers Cache-Control: no-store and every answer X-Content-Type-Options: nosniff', async () => {
+    gatewayAnswers.getLiveOrder = async () => null;
+    for (const path of ['/orders/trendyol:TY-1', '/orders', '/orders/trendyol:NOPE-3']) {
+      const answer = await call('GET', path, { key: TRENDYOL });
+      expect({ path, cacheControl: answer.headers.get('cache-control') }).toEqual({ path, cacheControl: 'no-store' });
+    }
+    for (const [path, key] of [
+      ['/orders/trendyol:TY-1', TRENDYOL],
+      ['/inventory/SKU-INV-1', OPERATOR],
+      ['/health', undefined],
+      ['/openapi.json', undefined],
+      ['/nothing/here', undefined],
+    ] as const) {
+      gatewayAnswers.ping = async () => undefined;
+      const answer = await call('GET', path, { key });
+      expect({ path, nosniff: answer.headers.get('x-content-type-options') }).toEqual({ path, nosniff: 'nosniff' });
+    }
+  });
+
+  it("shows a channel its order without internal error text or operator names; operators see it all", async () => {
+    const since = new Date().toISOString();
+    const secretReason = 'carrier.createShipment at carrier:yurtici: upstream 10.9.8.7 answered 502';
+    const timeline = [
+      { at: since, type: 'received', detail: 'order received from webstore' },
+      { at: since, type: 'attention_raised', detail: `carrier.createShipment: ${secretReason}` },
+      { at: since, type: 'background_failed', detail: 'notify.customer: smtp at 10.9.8.6 refused the login' },
+      { at: since, type: 'operator_retry', detail: 'carrier.createShipment', actor: 'operator:alice' },
+      { at: since, type: 'attention_cleared', detail: 'skipped: vendor ticket INT-4711', actor: 'operator:alice' },
+      { at: since, type: 'cancel_requested', detail: 'customer_request', actor: 'channel:webstore' },
+    ];
+    const seeded = orderView('webstore:WS-ATT-1', {
+      needsAttention: true,
+      attention: { step: 'carrier.createShipment', reason: secretReason, since },
+      timeline,
+    });
+    await createReadModelActivities(db.orm).recordOrder(seeded);
+
+    const read = await call('GET', '/orders/webstore:WS-ATT-1', { key: WEBSTORE });
+    const listed = await call('GET', '/orders?needsAttention=true', { key: WEBSTORE });
+    const fromList = listed.body.items.find((o: OrderView) => o.id === 'webstore:WS-ATT-1');
+    for (const view of [read.body, fromList]) {
+      const text = JSON.stringify(view);
+      for (const secret of ['10.9.8.7', '10.9.8.6', 'alice', 'INT-4711']) expect(text).not.toContain(secret);
+      expect(view.attention).toEqual({ step: 'carrier.createShipment', reason: 'The order is waiting for an operator', since });
+      expect(view.timeline).toEqual([
+        { at: since, type: 'received', detail: 'order received from webstore' },
+        { at: since, type: 'attention_raised' },
+        { at: since, type: 'background_failed' },
+        { at: since, type: 'operator_retry', detail: 'carrier.createShipment', actor: 'operator' },
+        { at: since, type: 'attention_cleared', actor: 'operator' },
+        { at: since, type: 'cancel_requested', detail: 'customer_request', actor: 'channel:webstore' },
+      ]);
+    }
+    const operator = await call('GET', '/orders/webstore:WS-ATT-1', { key: OPERATOR });
+    expect(operator.body.attention).toEqual(seeded.attention);
+    expect(operator.body.timeline).toEqual(timeline);
+  });
+});
+
+describe('the served OpenAPI document', () => {
+  const document = async () => (await call('GET', '/openapi.json')).body as OpenApiDocument;
+
+  it('validates as an OpenAPI 3.1 document', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const validator = new Validator();
+    const result = await validator.validate((await call('GET', '/openapi.json')).body as Record<string, unknown>);
+    expect(result).toEqual({ valid: true });
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('describes real answers: an order with latePayments and metadata, and fields added later', async () => {
+    const doc = await document();
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'oms', components: doc.components });
+    const orderSchema = ajv.getSchema('oms#/components/schemas/Order')!;
+    const pageSchema = ajv.getSchema('oms#/components/schemas/OrderPage')!;
+    const errorSchema = ajv.getSchema('oms#/components/schemas/Error')!;
+
+    const at = new Date().toISOString();
+    await createReadModelActivities(db.orm).recordOrder(
+      orderView('webstore:WS-LP-1', {
+        status: 'canceled',
+        cancelReason: 'payment_timeout',
+        latePayments: [{ key: 'late-payment:webstore:WS-LP-1:lp-1', eventId: 'lp-1', action: 'refunded', amount: '299.80', refundId: 'rf-1', at }],
+        metadata: { packageId: 'PKG-1', gift: false },
+      }),
+    );
+    const order = await call('GET', '/orders/webstore:WS-LP-1', { key: WEBSTORE });
+    expect(order.body.latePayments).toHaveLength(1);
+    expect(orderSchema(order.body) ? [] : orderSchema.errors).toEqual([]);
+    // "Responses may carry more fields" (API.md): a field added tomorrow must not break a validating client.
+    expect(orderSchema({ ...order.body, loyaltyPoints: 12 }) ? [] : orderSchema.errors).toEqual([]);
+    const page = await call('GET', '/orders?limit=100', { key: OPERATOR });
+    expect(pageSchema(page.body) ? [] : pageSchema.errors).toEqual([]);
+    const missing = await call('GET', '/inventory/NEVER-SEEN', { key: OPERATOR });
+    expect(errorSchema(missing.body) ? [] : errorSchema.errors).toEqual([]);
+  });
+
+  it('documents every status a route answers: 503 wherever the database or Temporal is used, 415, 429, 404', async () => {
+    const doc = await document();
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const statuses = Object.keys(operation.responses);
+        const name = `${method.toUpperCase()} ${path}`;
+        if (path !== '/openapi.json') expect({ name, has503: statuses.includes('503') }).toEqual({ name, has503: true });
+        if (path !== '/health') expect({ name, has429: statuses.includes('429') }).toEqual({ name, has429: true });
+        if (operation.requestBody) expect({ name, has415: statuses.includes('415') }).toEqual({ name, has415: true });
+        if (path.startsWith('/orders/{id}')) expect({ name, has404: statuses.includes('404') }).toEqual({ name, has404: true });
+        for (const status of statuses.filter((s) => Number(s) >= 400)) {
+          const content = operation.responses[status]?.content?.['application/json']?.schema;
+          expect({ name, status, content }).toEqual({
+            name,
+            status,
+            content: path === '/health' && status === '503' ? expect.anything() : { $ref: '#/components/schemas/Error' },
+          });
+        }
+      }
+    }
+    // Requests are strict (unknown fields answer 400), answers are open.
+    expect(doc.components.schemas.CreateOrderRequest?.additionalProperties).toBe(false);
+    expect(doc.components.schemas.Order?.additionalProperties).toBeUndefined();
   });
 });

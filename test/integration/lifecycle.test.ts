@@ -102,6 +102,12 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
     const sku = await seedSku(sys, 5);
     const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
     await waitForStatus(sys, order.id, 'new');
+    // One trendyol order of its own, so "every listed order is trendyol's" is checked on a non-empty list.
+    const own = await sys.call<OrderView>('POST', '/orders', {
+      key: KEYS.trendyol,
+      body: orderBody(unique('TY'), [{ sku, quantity: 1 }]),
+    });
+    expect(own.status).toBe(201);
 
     expect((await sys.call('GET', `/orders/${order.id}`, { key: KEYS.webstore })).status).toBe(200);
     const foreign = await sys.call<{ error: { code: string } }>('GET', `/orders/${order.id}`, { key: KEYS.trendyol });
@@ -115,6 +121,7 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
 
     const trendyolList = await sys.call<OrderPage>('GET', '/orders?limit=100', { key: KEYS.trendyol });
     expect(trendyolList.body.items.map((o) => o.id)).not.toContain(order.id);
+    expect(trendyolList.body.items.map((o) => o.id)).toContain(own.body.id);
     expect(trendyolList.body.items.every((o) => o.channel === 'trendyol')).toBe(true);
     const asked = await sys.call<OrderPage>('GET', '/orders?channel=webstore', { key: KEYS.trendyol });
     expect(asked.body).toEqual({ items: [], nextCursor: null });
@@ -127,6 +134,17 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
     await authorize(sys, await getOrder(sys, ids[0]!));
     await waitForStatus(sys, ids[0]!, 'picking');
     for (const id of ids.slice(1)) await waitForStatus(sys, id, 'new');
+    // A sixth order paid the wrong amount waits for an operator, so the needsAttention=true filter has one to find.
+    const held = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    const paid = await sys.signed('/callbacks/payments', {
+      eventId: unique('pay'),
+      orderId: held.id,
+      type: 'authorized',
+      amount: '0.01',
+      currency: 'TRY',
+    });
+    expect(paid.status).toBe(200);
+    await waitForStatus(sys, held.id, 'new', (o) => expect(o.needsAttention).toBe(true));
 
     // Pages of two, newest first, until the cursor runs out; the five orders come back in reverse.
     const seen: string[] = [];
@@ -154,7 +172,10 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
 
     const calm = await sys.call<OrderPage>('GET', '/orders?needsAttention=false&limit=100');
     expect(calm.body.items.map((o) => o.id)).toEqual(expect.arrayContaining(ids));
+    expect(calm.body.items.map((o) => o.id)).not.toContain(held.id);
+    expect(calm.body.items.every((o) => !o.needsAttention)).toBe(true);
     const stuck = await sys.call<OrderPage>('GET', '/orders?needsAttention=true&limit=100');
+    expect(stuck.body.items.map((o) => o.id)).toContain(held.id);
     expect(stuck.body.items.every((o) => o.needsAttention)).toBe(true);
     for (const id of ids) expect(stuck.body.items.map((o) => o.id)).not.toContain(id);
   });
