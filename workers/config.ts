@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Duration, msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
@@ -60,6 +61,8 @@ export interface AppConfig {
   /** Fault injection spec for the simulated integrations; passed through untouched. */
   simFaults: string;
   rateLimit: { perMinute: number };
+  /** How long a request waits for an order's workflow (update or query) before answering 503 (OMS_UPDATE_TIMEOUT). */
+  updateTimeoutMs: number;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -188,6 +191,7 @@ const envSchema = z.object({
   OMS_TRACKING_WINDOW: optional(duration),
   OMS_RETURN_WINDOW: optional(duration),
   OMS_SIM_FAULTS: optional(z.string()),
+  OMS_UPDATE_TIMEOUT: optional(duration),
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
@@ -244,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     simFaults: e.OMS_SIM_FAULTS ?? '',
     rateLimit: { perMinute: e.OMS_RATE_LIMIT ?? DEFAULT_RATE_LIMIT_PER_MINUTE },
+    updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

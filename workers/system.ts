@@ -144,7 +144,7 @@ export async function startWorker(
 /** Starts the HTTP API in front of Temporal and the database. */
 export function startApi(config: AppConfig, temporal: TemporalHandle, orm: OmsORM, port?: number): Promise<RunningApi> {
   return startApiServer(
-    { config, store: createStore(orm), orders: createTemporalGateway(temporal.client) },
+    { config, store: createStore(orm), orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }) },
     { port: port ?? config.port },
   );
 }
