@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { StoreConflictError } from '../contract/store';
+import { isDatabaseUnavailable } from './db-faults';
 
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -27,16 +28,22 @@ export interface FieldProblem {
   message: string;
 }
 
+/** Seconds a client is told to wait (Retry-After) before repeating a request that got 503. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 2;
+
 /** The only error the API answers with; anything else becomes `internal` after being logged. */
 export class ApiError extends Error {
   override name = 'ApiError';
+  /** Sent as Retry-After with a 503: how long the condition is expected to last. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   get status(): number {
@@ -86,6 +93,19 @@ function isBodyParserError(err: unknown): err is BodyParserError {
   );
 }
 
+/** Messages of `err` and the errors it wraps, outermost first: the log names the real cause, not a wrapper. */
+export function causeChain(err: unknown): string | undefined {
+  const messages: string[] = [];
+  let current: unknown = err;
+  // Duck-typed: errors from node's builtins may come from another realm (and fail `instanceof Error`).
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth += 1) {
+    const { message, cause } = current as { message?: unknown; cause?: unknown };
+    if (typeof message === 'string' && message !== '' && !messages.includes(message)) messages.push(message);
+    current = cause;
+  }
+  return messages.length > 0 ? messages.join(' <- ') : undefined;
+}
+
 /** Known failures from the HTTP layer, the store and Temporal; null for the unexpected. */
 function classify(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
@@ -120,6 +140,9 @@ function classify(err: unknown): ApiError | null {
     return ApiError.validation([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
   }
   if (name === 'StoreInputError') return new ApiError('bad_request', (err as Error).message);
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError('unavailable', 'The database is unavailable; try again shortly', undefined, { cause: err });
+  }
   // Dependency outages that slipped past the gateway / store translation still deserve a 503, not a 500.
   if (
     name === 'ConnectionException' ||
@@ -150,9 +173,11 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       logger.warn(apiError.message, {
         method: req.method,
         path: req.originalUrl,
-        cause:
-          apiError.cause instanceof Error ? apiError.cause.message : err instanceof Error ? err.message : undefined,
+        cause: causeChain(apiError.cause ?? (err === apiError ? undefined : err)),
       });
+    }
+    if (apiError.status === 503) {
+      res.setHeader('Retry-After', String(apiError.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
     }
     const body: { code: ErrorCode; message: string; details?: unknown } = {
       code: apiError.code,

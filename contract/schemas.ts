@@ -635,10 +635,11 @@ export const healthSchema = z
       api: z.enum(['ok', 'down']),
       database: z.enum(['ok', 'down']),
       temporal: z.enum(['ok', 'down']),
+      worker: z.enum(['ok', 'down']).describe('down: no worker polled the order task queue lately'),
     }),
     error: errorBodySchema.shape.error.optional().describe('When unavailable: `details.failing` names the parts down.'),
   })
-  .describe('Reachability of the API, the database and Temporal.');
+  .describe('Reachability of the API, the database, Temporal and the order workers.');
 
 // Compile-time guard: the documented response shapes must stay assignable to the real types.
 type Assignable<T extends U, U> = T;

@@ -2,6 +2,8 @@
 // with the variable's name instead of surfacing later as a strange runtime fault.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
@@ -76,6 +78,8 @@ export interface AppConfig {
     /** host:port where the Temporal SDK's own Prometheus exporter listens; null: off. */
     temporalAddress: string | null;
   };
+  /** How long a request waits for an order's workflow (update or query) before answering 503 (OMS_UPDATE_TIMEOUT). */
+  updateTimeoutMs: number;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -205,6 +209,7 @@ const envSchema = z.object({
   OMS_RETURN_WINDOW: optional(duration),
   OMS_STEP_RETRY: optional(duration),
   OMS_SIM_FAULTS: optional(z.string()),
+  OMS_UPDATE_TIMEOUT: optional(duration),
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
@@ -285,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workerPort: e.OMS_WORKER_METRICS_PORT ?? DEFAULT_WORKER_METRICS_PORT,
       temporalAddress: e.OMS_TEMPORAL_METRICS_ADDRESS ?? null,
     },
+    updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -1,7 +1,7 @@
 // GET /health and GET /openapi.json: no key needed, so load balancers and client generators can use them.
 import type { KeyRing } from '../auth';
 import type { ApiDeps } from '../deps';
-import { consoleLogger } from '../errors';
+import { DEFAULT_RETRY_AFTER_SECONDS, consoleLogger } from '../errors';
 import { RouteTable } from '../route-table';
 import { healthSchema } from '../../contract/schemas';
 
@@ -33,7 +33,7 @@ export function systemRoutes(deps: ApiDeps, keys: KeyRing, openApiDocument: () =
       method: 'get',
       path: '/health',
       operationId: 'health',
-      summary: 'Reachability of the API, the database and Temporal',
+      summary: 'Reachability of the API, the database, Temporal and a worker polling the order task queue',
       auth: 'none',
       responses: {
         200: { description: 'Everything reachable: `{ "status": "ok" }`', schema: healthSchema },
@@ -41,14 +41,26 @@ export function systemRoutes(deps: ApiDeps, keys: KeyRing, openApiDocument: () =
       },
     },
     async ({ res }) => {
-      const [database, temporal] = await Promise.all([probe(() => deps.store.ping()), probe(() => deps.orders.ping())]);
-      const checks = { api: 'ok' as const, database: database.state, temporal: temporal.state };
-      const failing = (['database', 'temporal'] as const).filter((part) => checks[part] === 'down');
+      const [database, temporal, worker] = await Promise.all([
+        probe(() => deps.store.ping()),
+        probe(() => deps.orders.ping()),
+        probe(() => deps.orders.pingWorkers()),
+      ]);
+      // With Temporal down the poller list is unknowable; only Temporal is named then.
+      const workerState = temporal.state === 'down' ? 'ok' : worker.state;
+      const checks = { api: 'ok' as const, database: database.state, temporal: temporal.state, worker: workerState };
+      const failing = (['database', 'temporal', 'worker'] as const).filter((part) => checks[part] === 'down');
       if (failing.length === 0) {
         res.json({ status: 'ok', checks });
         return;
       }
-      logger.warn('health check failing', { failing, database: database.error, temporal: temporal.error });
+      logger.warn('health check failing', {
+        failing,
+        database: database.error,
+        temporal: temporal.error,
+        worker: workerState === 'down' ? worker.error : undefined,
+      });
+      res.setHeader('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
       res.status(503).json({
         status: 'unavailable',
         checks,

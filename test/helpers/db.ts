@@ -26,7 +26,7 @@ export interface TestDb {
 export const TEST_PG_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 /** Runs administrative SQL (create/drop database) on the base PostgreSQL database. */
-async function onBaseDatabase(statements: string[]): Promise<void> {
+export async function onBaseDatabase(statements: string[]): Promise<void> {
   const admin = await PgMikroORM.init({ entities: ALL_ENTITIES, driver: PostgreSqlDriver, clientUrl: TEST_PG_URL });
   try {
     for (const sql of statements) await admin.em.fork().execute(sql);

@@ -42,6 +42,10 @@ export interface TestSystem {
   keys: typeof KEYS;
   /** The worker's simulated integrations: `log` to assert effects, `faults` to inject failures. */
   simulators: Simulators;
+  /** Starts the worker when the system was started without one (`{ worker: false }`); no-op when it runs. */
+  startWorker(): Promise<void>;
+  /** Stops the worker (orders' workflows then get no answer until startWorker); no-op when none runs. */
+  stopWorker(): Promise<void>;
   /** The same store the API reads (read model, inventory, callback log). */
   store: OrderStore;
   db: TestDb;
@@ -88,7 +92,11 @@ function installWorkerLogger(): void {
  * Starts a whole system on a fresh `kind` database. `env` overrides the configuration the way the environment
  * would (e.g. `{ OMS_PAYMENT_TIMEOUT_CARD: '2s' }`); the workflow bundle is built once per test file.
  */
-export async function startSystem(kind: DbKind, env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startSystem(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  options: { worker?: boolean } = {},
+): Promise<TestSystem> {
   installWorkerLogger();
   bundle ??= workflowBundle();
   const db = await createTestDb(kind);
@@ -108,8 +116,20 @@ export async function startSystem(kind: DbKind, env: Record<string, string> = {}
     });
     const temporal = await connectTemporal(config, { embeddedPort: undefined, dataDir: null });
     stops.push(() => temporal.close());
-    const worker: RunningWorker = await startWorker(config, temporal, db.orm, { workflowBundle: await bundle });
-    stops.push(() => worker.stop());
+    let worker: RunningWorker | undefined;
+    let simulators: Simulators | undefined;
+    const runWorker = async () => {
+      if (worker) return;
+      worker = await startWorker(config, temporal, db.orm, { workflowBundle: await bundle });
+      simulators = worker.simulators;
+    };
+    const stopWorker = async () => {
+      const running = worker;
+      worker = undefined;
+      await running?.stop();
+    };
+    if (options.worker !== false) await runWorker();
+    stops.push(stopWorker);
     const api: RunningApi = await startApi(config, temporal, db.orm, 0);
     stops.push(() => api.close());
     const baseUrl = api.url;
@@ -125,7 +145,12 @@ export async function startSystem(kind: DbKind, env: Record<string, string> = {}
       baseUrl,
       config,
       keys: KEYS,
-      simulators: worker.simulators,
+      get simulators(): Simulators {
+        if (!simulators) throw new Error('no worker has been started, so there are no simulators yet');
+        return simulators;
+      },
+      startWorker: runWorker,
+      stopWorker,
       store: createStore(db.orm),
       db,
       temporal,

@@ -3,13 +3,17 @@
 // must not reach a workflow (auth, validation, isolation) proves so by not failing with a 500.
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { type AddressInfo, createServer } from 'node:net';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { createReadModelActivities } from '../../activities/read-model';
 import { ApiError, type Logger } from '../../api/errors';
-import type { OrderGateway } from '../../api/gateway';
+import { type OrderGateway, createTemporalGateway } from '../../api/gateway';
 import { startApiServer, type RunningApi } from '../../api/server';
 import { signCallback } from '../../api/signature';
 import type { OrderStore } from '../../contract/store';
 import type { OrderInput, OrderView } from '../../contract/types';
+import { FailureType } from '../../contract/workflow';
 import { CallbackLog } from '../../entities/read-model';
 import { createStore } from '../../entities/store';
 import { type AppConfig, DEV_API_KEYS, DEV_OPERATOR_KEY, DEV_WEBHOOK_SECRET, loadConfig } from '../../workers/config';
@@ -60,6 +64,7 @@ function throwingGateway(): OrderGateway {
     'signalCarrier',
     'signalWarehouse',
     'ping',
+    'pingWorkers',
   ];
   return Object.fromEntries(names.map((n) => [n, method(n)])) as unknown as OrderGateway;
 }
@@ -158,6 +163,28 @@ function callback(path: string, payload: unknown, signature?: string | null): Pr
   const header = signature === undefined ? signCallback(DEV_WEBHOOK_SECRET, raw) : signature;
   if (header !== null) headers['x-oms-signature'] = header;
   return call('POST', path, { raw, headers });
+}
+
+/** Runs `use` against a second API on the same store, in front of `orders` instead of the throwing gateway. */
+async function withApi(orders: OrderGateway, use: (base: string) => Promise<void>): Promise<void> {
+  const other = await startApiServer({ config, store, orders, logger }, { port: 0, host: '127.0.0.1' });
+  try {
+    await use(other.url);
+  } finally {
+    await other.close();
+  }
+}
+
+/** A local port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 async function storedCallback(source: string, eventId: string) {
@@ -433,18 +460,42 @@ describe('bad input', () => {
 
 describe('order commands', () => {
   it('maps a refusal by the workflow to 409 with its message', async () => {
-    gatewayAnswers.cancel = async () => {
-      throw new ApiError('conflict', 'Order webstore:WS-1 has shipped; request a return instead');
-    };
-    const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
-      key: WEBSTORE,
-      json: { reason: 'customer_request' },
+    // The real gateway over a client whose update fails exactly as @temporalio/client reports a validator's refusal.
+    const refusal = new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      ApplicationFailure.create({
+        type: FailureType.StateConflict,
+        message: 'Order webstore:WS-1 has shipped; request a return instead',
+        nonRetryable: true,
+      }),
+    );
+    const updates: unknown[] = [];
+    const client = {
+      options: { namespace: 'default' },
+      withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
+      workflow: {
+        getHandle: (workflowId: string) => ({
+          executeUpdate: async (_update: unknown, options: { args: unknown[] }) => {
+            updates.push({ workflowId, args: options.args });
+            throw refusal;
+          },
+        }),
+      },
+    } as unknown as Client;
+    await withApi(createTemporalGateway(client), async (base) => {
+      const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
+        key: WEBSTORE,
+        json: { reason: 'customer_request' },
+        base,
+      });
+      expect(answer.status).toBe(409);
+      expect(answer.body).toEqual({
+        error: { code: 'conflict', message: 'Order webstore:WS-1 has shipped; request a return instead' },
+      });
     });
-    expect(answer.status).toBe(409);
-    expect(answer.body).toEqual({
-      error: { code: 'conflict', message: 'Order webstore:WS-1 has shipped; request a return instead' },
-    });
-    expect(gatewayCalls[0]?.args).toEqual(['webstore:WS-1', { reason: 'customer_request', actor: 'channel:webstore' }]);
+    expect(updates).toEqual([
+      { workflowId: 'order:webstore:WS-1', args: [{ reason: 'customer_request', actor: 'channel:webstore' }] },
+    ]);
   });
 
   it('answers 202 for a return and records the operator as actor of operator actions', async () => {
@@ -469,12 +520,25 @@ describe('order commands', () => {
   });
 
   it('answers 503 when Temporal is unreachable and 500 without internals for the unexpected', async () => {
-    gatewayAnswers.skip = async () => {
-      throw new ApiError('unavailable', 'Temporal is unreachable; try again shortly');
-    };
-    const down = await call('POST', '/orders/webstore:WS-1/skip', { key: OPERATOR, json: { reason: 'carrier down' } });
-    expect(down.status).toBe(503);
-    expect(down.body.error.code).toBe('unavailable');
+    // A real client of a Temporal address where nothing listens: the real gateway's deadline and translation.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    try {
+      const gateway = createTemporalGateway(new Client({ connection }), { answerTimeoutMs: 1500 });
+      await withApi(gateway, async (base) => {
+        const down = await call('POST', '/orders/webstore:WS-1/skip', {
+          key: OPERATOR,
+          json: { reason: 'carrier down' },
+          base,
+        });
+        expect(down.status).toBe(503);
+        expect(down.body).toEqual({
+          error: { code: 'unavailable', message: 'Temporal is unreachable; try again shortly' },
+        });
+        expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+      });
+    } finally {
+      await connection.close();
+    }
 
     gatewayAnswers.retry = async () => {
       throw new Error('secret internal detail: connection string postgres://user:pw@host');
@@ -704,6 +768,7 @@ describe('service endpoints', () => {
 
   it('reports health, naming the failing part', async () => {
     gatewayAnswers.ping = async () => undefined;
+    gatewayAnswers.pingWorkers = async () => undefined;
     const ok = await call('GET', '/health');
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'ok' });
@@ -713,10 +778,19 @@ describe('service endpoints', () => {
     };
     const temporalDown = await call('GET', '/health');
     expect(temporalDown.status).toBe(503);
-    expect(temporalDown.body.checks).toEqual({ api: 'ok', database: 'ok', temporal: 'down' });
+    expect(temporalDown.body.checks).toEqual({ api: 'ok', database: 'ok', temporal: 'down', worker: 'ok' });
     expect(temporalDown.body.error).toMatchObject({ code: 'unavailable', details: { failing: ['temporal'] } });
 
     gatewayAnswers.ping = async () => undefined;
+    gatewayAnswers.pingWorkers = async () => {
+      throw new Error('no worker has polled task queue oms-orders in the last 90 s');
+    };
+    const workerDown = await call('GET', '/health');
+    expect(workerDown.status).toBe(503);
+    expect(workerDown.body.checks).toEqual({ api: 'ok', database: 'ok', temporal: 'ok', worker: 'down' });
+    expect(workerDown.body.error).toMatchObject({ message: 'Unreachable: worker', details: { failing: ['worker'] } });
+
+    gatewayAnswers.pingWorkers = async () => undefined;
     storePingFails = true;
     const dbDown = await call('GET', '/health');
     expect(dbDown.status).toBe(503);

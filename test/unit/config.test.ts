@@ -162,3 +162,12 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe('OMS_UPDATE_TIMEOUT', () => {
+  it('bounds a request’s wait on the order’s workflow: 10 s unless set, any duration when set', () => {
+    expect(loadConfig({}).updateTimeoutMs).toBe(10_000);
+    expect(loadConfig({ OMS_UPDATE_TIMEOUT: '2s' }).updateTimeoutMs).toBe(2000);
+    expect(loadConfig({ OMS_UPDATE_TIMEOUT: '1500ms' }).updateTimeoutMs).toBe(1500);
+    expect(problemsOf({ OMS_UPDATE_TIMEOUT: 'soon' }).map((p) => p.variable)).toEqual(['OMS_UPDATE_TIMEOUT']);
+  });
+});
