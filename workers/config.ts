@@ -30,6 +30,9 @@ export const DEFAULT_SQLITE_FILE = path.resolve(
   'oms.sqlite',
 );
 export const DEFAULT_DATABASE_URL = `sqlite:${DEFAULT_SQLITE_FILE}`;
+/** Marketplaces price their own listings, so their orders may undercut the catalog. */
+export const DEFAULT_OWN_PRICE_CHANNELS = ['trendyol', 'hepsiburada', 'n11'];
+
 /** Requests per key per minute (1000/s): a guard against runaway clients, well above what the bench sends. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
 
@@ -60,6 +63,8 @@ export interface AppConfig {
   /** Fault injection spec for the simulated integrations; passed through untouched. */
   simFaults: string;
   rateLimit: { perMinute: number };
+  /** Channels that set their own prices (marketplaces): a line below the catalog price is a discrepancy, not a refusal. */
+  ownPriceChannels: string[];
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -191,6 +196,13 @@ const envSchema = z.object({
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
+  OMS_OWN_PRICE_CHANNELS: optional(
+    z
+      .string()
+      // `none`: every channel sells at catalog prices (an empty variable means unset, as everywhere here)
+      .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((c) => c.trim()).filter((c) => c !== '')))
+      .refine((list) => list.every((c) => CHANNEL_PATTERN.test(c)), 'must be channel names separated by commas'),
+  ),
 });
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
@@ -244,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     simFaults: e.OMS_SIM_FAULTS ?? '',
     rateLimit: { perMinute: e.OMS_RATE_LIMIT ?? DEFAULT_RATE_LIMIT_PER_MINUTE },
+    ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -127,7 +127,7 @@ export async function startWorker(
     namespace: temporal.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ orm, integrations: simulators }),
+    activities: createActivities({ orm, integrations: simulators, ownPriceChannels: config.ownPriceChannels }),
   });
   const done = worker.run();
   return {

@@ -57,7 +57,7 @@ function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
     externalOrderId: 'V-1',
     customer: { name: 'Ayşe Yılmaz' },
     shippingAddress: { line1: 'Bağdat Cd. 10', city: 'İstanbul', country: 'TR' },
-    lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' }],
+    lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' }],
     currency: 'TRY',
     payment: { method: 'card' },
     carrier: 'yurtici',
@@ -513,7 +513,7 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
           customer: { name: ' ' },
           shippingAddress: { line1: 'Bağdat Cd. 10', city: '', country: 'TR' },
           lines: [
-            { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' },
+            { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' },
             { sku: 'SKU-9', quantity: 1, unitPrice: '10.00' },
             { sku: 'CAT-OFF', quantity: 0, unitPrice: '0.00' },
             { sku: 'CAT-ACTIVE', quantity: 1.5, unitPrice: '-1' },
@@ -535,6 +535,41 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
         ]),
       );
       expect(result.problems.some((p) => p.startsWith('lines[0]'))).toBe(false);
+    });
+
+    test('a line priced below the catalog is refused, naming the SKU and both prices', async () => {
+      await store.upsertProduct({ sku: 'CAT-TEN', name: 'On liralık', price: '10.00', active: true });
+      expect(
+        await inventory.validateOrder(
+          orderInput({
+            lines: [
+              { sku: 'CAT-TEN', quantity: 1, unitPrice: '0.01' },
+              { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' },
+            ],
+          }),
+        ),
+      ).toEqual({ ok: false, problems: ['lines[0].unitPrice 0.01 for CAT-TEN is below the catalog price 10.00'] });
+    });
+
+    test('a line priced above the catalog is accepted and reported as a discrepancy', async () => {
+      expect(
+        await inventory.validateOrder(orderInput({ lines: [{ sku: 'CAT-ACTIVE', quantity: 2, unitPrice: '159.90' }] })),
+      ).toEqual({ ok: true, discrepancies: ['lines[0].unitPrice 159.90 for CAT-ACTIVE is above the catalog price 149.90'] });
+    });
+
+    test('a channel that sets its own prices may undercut the catalog: accepted, with the discrepancy', async () => {
+      const marketplace = createInventoryActivities(db.orm, { ownPriceChannels: ['trendyol'] });
+      const order = orderInput({
+        channel: 'trendyol',
+        orderId: 'trendyol:V-1',
+        lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '129.90' }],
+      });
+      expect(await marketplace.validateOrder(order)).toEqual({
+        ok: true,
+        discrepancies: ['lines[0].unitPrice 129.90 for CAT-ACTIVE is below the catalog price 149.90'],
+      });
+      // the same order from a channel not so configured is refused
+      expect(await marketplace.validateOrder({ ...order, channel: 'webstore', orderId: 'webstore:V-1' })).toMatchObject({ ok: false });
     });
 
     test('an order without lines is a problem, not a crash', async () => {
