@@ -16,6 +16,8 @@ import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
 import { CallbackLog } from '../../entities/read-model';
 import { InvalidCursorError, createStore } from '../../entities/store';
+import { formatDecimal } from '../../entities/stock-queries';
+import { MAX_MONEY } from '../../domain/money';
 import { DB_KINDS, PROJECT_ROOT, createEmptyDatabase, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
 import { V1_ENTITIES } from '../helpers/v1-schema';
 
@@ -501,6 +503,35 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
         active: false,
       });
       expect(await store.getProduct('CAT-MISSING')).toBeNull();
+    });
+
+    test('a product and an order at exactly MAX_MONEY are stored and read back exactly', async () => {
+      expect(await store.upsertProduct({ sku: 'CAT-MAX', name: 'En pahalı', price: MAX_MONEY, active: true })).toEqual({
+        sku: 'CAT-MAX',
+        name: 'En pahalı',
+        price: MAX_MONEY,
+        active: true,
+      });
+      const view = orderView(900, {
+        lines: [{ sku: 'CAT-MAX', quantity: 1, unitPrice: MAX_MONEY, lineTotal: MAX_MONEY, returnedQuantity: 0, refundedQuantity: 0 }],
+        totals: { currency: 'TRY', subtotal: MAX_MONEY, total: MAX_MONEY, refunded: MAX_MONEY },
+      });
+      await readModel.recordOrder(view);
+      // the columns themselves, not only the JSON snapshot: PostgreSQL refuses what numeric(p,2) cannot hold
+      const [order] = await db.orm.em
+        .fork()
+        .execute<{ subtotal: string | number; total: string | number; refunded: string | number }[]>(
+          `select subtotal, total, refunded from orders where id = '${view.id}'`,
+        );
+      const [line] = await db.orm.em
+        .fork()
+        .execute<{ unit_price: string | number; line_total: string | number }[]>(
+          `select unit_price, line_total from order_line where order_id = '${view.id}'`,
+        );
+      expect([order!.subtotal, order!.total, order!.refunded, line!.unit_price, line!.line_total].map(formatDecimal)).toEqual(
+        Array(5).fill(MAX_MONEY),
+      );
+      if (kind === 'postgres') expect(order!.total).toBe(MAX_MONEY); // exact decimal text, no rounding on the way
     });
 
     test('accepts a valid order', async () => {
