@@ -304,11 +304,35 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(flagged.items.map((o) => o.id)).toContain(base.id);
     });
 
-    test('refuses an order the read model does not hold, for good', async () => {
-      await expect(readModel.recordLatePayment(late('webstore:NOPE', 1))).rejects.toMatchObject({
-        type: 'InvalidInput',
-        nonRetryable: true,
+    test('a settlement for an order the read model does not hold answers order_missing instead of failing', async () => {
+      // the money already went back: failing now would fail the settlement (R20)
+      await expect(readModel.recordLatePayment(late('webstore:NOPE', 1))).resolves.toEqual({ outcome: 'order_missing' });
+      expect(await store.getOrder('webstore:NOPE')).toBeNull();
+    });
+
+    test('a later successful settlement of the same payment clears the flag its failure raised', async () => {
+      const base = orderView(502, { status: 'canceled', version: 2 });
+      await readModel.recordOrder(base);
+      const failed = (n: number) => ({
+        ...late(base.id, n),
+        payment: { ...late(base.id, n).payment, key: `late-payment:${base.id}:evt-${n}:failed`, action: 'failed' as const },
+        paymentStatus: undefined,
+        attention: { step: 'late_payment_refund', reason: `provider down for ${n}` },
       });
+      expect(await readModel.recordLatePayment(failed(1))).toEqual({ outcome: 'recorded' });
+      expect(await readModel.recordLatePayment(failed(2))).toEqual({ outcome: 'recorded' });
+      // the operator fixed the cause and reset the first settlement: it succeeds, the second is still open
+      expect(await readModel.recordLatePayment(late(base.id, 1, '10.00'))).toEqual({ outcome: 'recorded' });
+      expect(await store.getOrder(base.id)).toMatchObject({ needsAttention: true, attention: { step: 'late_payment_refund' } });
+      expect(await readModel.recordLatePayment(late(base.id, 2, '10.00'))).toEqual({ outcome: 'recorded' });
+      expect(await readModel.recordLatePayment(late(base.id, 2, '10.00'))).toEqual({ outcome: 'already_recorded' });
+      const order = (await store.getOrder(base.id))!;
+      expect(order.needsAttention).toBe(false);
+      expect(order.attention).toBeUndefined();
+      expect(order.totals.refunded).toBe('20.00');
+      expect(order.timeline.at(-1)).toMatchObject({ type: 'attention_cleared', detail: expect.stringContaining('evt-2') });
+      const flagged = await store.listOrders({ needsAttention: true, limit: 100 });
+      expect(flagged.items.map((o) => o.id)).not.toContain(base.id);
     });
   });
 
