@@ -15,7 +15,7 @@ import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
 import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
 import { CallbackLog } from '../../entities/read-model';
-import { InvalidCursorError, createStore } from '../../entities/store';
+import { InvalidCursorError, StoreInputError, createStore } from '../../entities/store';
 import { formatDecimal } from '../../entities/stock-queries';
 import { MAX_MONEY } from '../../domain/money';
 import { DB_KINDS, PROJECT_ROOT, createEmptyDatabase, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
@@ -556,6 +556,26 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
         Array(5).fill(MAX_MONEY),
       );
       if (kind === 'postgres') expect(order!.total).toBe(MAX_MONEY); // exact decimal text, no rounding on the way
+    });
+
+    test('a NUL inside a value given to the ORM is refused with a clean input error, not a cut statement', async () => {
+      const name = "Ali\u0000Veli'nin kupası";
+      const saving = store.upsertProduct({ sku: 'CAT-NUL', name, price: '1.00', active: true });
+      await expect(saving).rejects.toBeInstanceOf(StoreInputError);
+      await expect(saving).rejects.toThrow('a text value contains a NUL character (U+0000), which the database cannot store');
+      expect(await store.getProduct('CAT-NUL')).toBeNull();
+      const cb = { source: 'payments' as const, eventId: 'nul\u0000x', orderId: 'webstore:NUL', payload: {} };
+      await expect(store.logCallback(cb)).rejects.toBeInstanceOf(StoreInputError);
+      // inside JSON it travels escaped (\u0000): SQLite keeps it, PostgreSQL's jsonb refuses it with its own clean error
+      const inJson = { ...cb, eventId: 'nul-in-payload', payload: { note: name } };
+      if (kind === 'sqlite') {
+        expect(await store.logCallback(inJson)).toEqual({ duplicate: false, matched: null });
+        expect((await db.orm.em.fork().findOne(CallbackLog, { eventId: 'nul-in-payload' }))?.payload).toEqual({ note: name });
+      } else {
+        await expect(store.logCallback(inJson)).rejects.toThrow('unsupported Unicode escape sequence');
+      }
+      // the connection is unharmed
+      expect(await store.upsertProduct({ sku: 'CAT-NUL', name: 'Ali Veli', price: '1.00', active: true })).toMatchObject({ name: 'Ali Veli' });
     });
 
     test('accepts a valid order', async () => {
