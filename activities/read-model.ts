@@ -7,6 +7,7 @@ import type { OrderReturn, OrderView, Shipment } from '../contract/types';
 import { FailureType } from '../contract/workflow';
 import { fromMinor, isMoney, toMinor } from '../domain/money';
 import { claimEarlyPayments } from '../entities/callback-log';
+import { StoreInputError } from '../entities/store';
 import type { OmsORM } from '../entities/orm';
 import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
 
@@ -214,6 +215,10 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
           .execute('run');
         if (written.affectedRows === 0) return;
         await replaceChildren(em, view);
+      }).catch((err: unknown) => {
+        // a value the database cannot store (a NUL) fails the same way on every retry: say so for good
+        if (err instanceof StoreInputError) throw invalidInput(err.message);
+        throw err;
       });
     },
 

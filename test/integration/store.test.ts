@@ -238,7 +238,7 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(await store.getOrder(mng.id)).toMatchObject({ version: 2, status: 'shipped' });
     });
 
-    test('refuses a snapshot without a usable version as a non-retryable input error', async () => {
+    test('refuses a snapshot it can never store (no usable version, a bad date, a NUL) as a non-retryable input error', async () => {
       await expect(readModel.recordOrder(orderView(400, { version: 1.5 }))).rejects.toMatchObject({
         type: 'InvalidInput',
         nonRetryable: true,
@@ -246,6 +246,11 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       await expect(readModel.recordOrder(orderView(401, { createdAt: 'yesterday' }))).rejects.toMatchObject({
         type: 'InvalidInput',
       });
+      // a value no database can store would fail every retry the same way
+      await expect(
+        readModel.recordOrder(orderView(402, { customer: { name: 'Ali\u0000Veli' }, cancelReason: 'x\u0000' })),
+      ).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringContaining('NUL') });
+      expect(await store.getOrder(orderView(402).id)).toBeNull();
     });
   });
 
