@@ -9,7 +9,7 @@ import { FailureType } from '../contract/workflow';
 import { isMoney, toMinor } from '../domain/money';
 import { DEFAULT_LOCATION, Product, Reservation, StockMovement, type ReservationState } from '../entities/catalog';
 import type { OmsORM } from '../entities/orm';
-import { availableAt, changeStock, ensureStockRow } from '../entities/stock-queries';
+import { availableAt, changeStock, ensureStockRow, formatDecimal } from '../entities/stock-queries';
 
 /** Who restocks returned units, as recorded on the stock movement. */
 const RESTOCK_ACTOR = 'system:returns';
@@ -74,14 +74,27 @@ async function settleReservations(
   }
 }
 
+export interface InventoryOptions {
+  /** Channels that set their own prices: a line below the catalog price is reported, not refused. */
+  ownPriceChannels?: readonly string[] | undefined;
+}
+
 /** Builds the inventory activities; `orm` is the worker's shared ORM, forked per call. */
-export function createInventoryActivities(orm: OmsORM): InventoryActivities {
+export function createInventoryActivities(orm: OmsORM, options: InventoryOptions = {}): InventoryActivities {
+  const ownPriceChannels = new Set(options.ownPriceChannels ?? []);
   const fork = (): SqlEntityManager => orm.em.fork();
 
   return {
-    /** Products exist and are active, prices, customer and address make sense; problems name the field. */
+    /**
+     * Products exist and are active, prices, customer and address make sense; problems name the field. A unit
+     * price below the catalog's is refused (a tampered or stale checkout must not sell at 0.01) unless the channel
+     * sets its own prices; a price above the catalog's is accepted (surcharges, a price lowered after checkout:
+     * the customer agreed to pay it, and refusing would cancel a paid order). Both are reported as discrepancies.
+     */
     async validateOrder(input: OrderInput): Promise<ValidationResult> {
       const problems: string[] = [];
+      const discrepancies: string[] = [];
+      const ownPrices = ownPriceChannels.has(input?.channel);
       if (!isNonEmpty(input?.customer?.name)) problems.push('customer.name: required');
       for (const field of ['line1', 'city', 'country'] as const) {
         if (!isNonEmpty(input?.shippingAddress?.[field])) problems.push(`shippingAddress.${field}: required`);
@@ -108,9 +121,22 @@ export function createInventoryActivities(orm: OmsORM): InventoryActivities {
         const price: unknown = line?.unitPrice;
         if (typeof price !== 'string' || !isMoney(price) || toMinor(price) <= 0) {
           problems.push(`lines[${i}].unitPrice ${String(price)}: must be a positive decimal with at most two decimals`);
+          return;
+        }
+        const product = isNonEmpty(line?.sku) ? bySku.get(line.sku) : undefined;
+        if (!product) return;
+        const listed = formatDecimal(product.price);
+        const difference = toMinor(price) - toMinor(listed);
+        if (difference < 0 && !ownPrices) {
+          problems.push(`lines[${i}].unitPrice ${price} for ${line.sku} is below the catalog price ${listed}`);
+        } else if (difference !== 0) {
+          discrepancies.push(
+            `lines[${i}].unitPrice ${price} for ${line.sku} is ${difference < 0 ? 'below' : 'above'} the catalog price ${listed}`,
+          );
         }
       });
-      return problems.length === 0 ? { ok: true } : { ok: false, problems };
+      if (problems.length > 0) return { ok: false, problems };
+      return discrepancies.length > 0 ? { ok: true, discrepancies } : { ok: true };
     },
 
     /**

@@ -1,13 +1,24 @@
 // The read model activity: the workflow pushes its OrderView here at every change; the API lists from it.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { CallbackActivities, LatePaymentRecord, ReadModelActivities } from '../contract/activities';
+import type { CallbackActivities, LatePaymentRecord, LatePaymentWrite, ReadModelActivities } from '../contract/activities';
 import type { OrderReturn, OrderView, Shipment } from '../contract/types';
 import { FailureType } from '../contract/workflow';
 import { fromMinor, isMoney, toMinor } from '../domain/money';
 import { claimEarlyPayments } from '../entities/callback-log';
+import { StoreInputError } from '../entities/store';
 import type { OmsORM } from '../entities/orm';
 import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
+
+/** The activity's logger inside a worker (it carries the workflow and activity ids); the console when called directly. */
+function log(): Pick<Console, 'warn'> {
+  try {
+    return Context.current().log;
+  } catch {
+    return console;
+  }
+}
 
 function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: FailureType.InvalidInput, nonRetryable: true });
@@ -107,21 +118,45 @@ async function appendTimeline(em: SqlEntityManager, orderId: string, timeline: O
     .execute('run');
 }
 
-/** The closed order's snapshot with one late payment's settlement added; `null` when it is already there. */
+/** Attention steps a late-payment settlement raises when it fails (workflows/late-payment.ts). */
+const LATE_PAYMENT_STEPS = new Set(['late_payment_refund', 'late_payment_void']);
+
+/** Payments whose settlement failed and has not succeeded since (a reset of the settlement can still settle them). */
+function unsettledFailures(latePayments: NonNullable<OrderView['latePayments']>): string[] {
+  const settled = new Set(latePayments.filter((p) => p.action !== 'failed').map((p) => p.eventId));
+  return latePayments.filter((p) => p.action === 'failed' && !settled.has(p.eventId)).map((p) => p.eventId);
+}
+
+/**
+ * The closed order's snapshot with one late payment's settlement added; `null` when it is already there. A
+ * successful settlement clears the attention a failed one raised (R9: the operator fixed the cause and reset
+ * the settlement), once no other late payment of the order is still unsettled.
+ */
 function withLatePayment(view: OrderView, args: LatePaymentRecord): OrderView | null {
   const { payment } = args;
   if ((view.latePayments ?? []).some((p) => p.key === payment.key)) return null;
   const refunded =
     args.refunded === undefined ? view.totals.refunded : fromMinor(toMinor(view.totals.refunded) + toMinor(args.refunded));
-  const attention = args.attention ? { ...args.attention, since: payment.at } : view.attention;
+  const latePayments = [...(view.latePayments ?? []), payment];
+  const entries = args.entries.map((e) => ({ at: payment.at, type: e.type, detail: e.detail, actor: 'system' }));
+  let attention = args.attention ? { ...args.attention, since: payment.at } : view.attention;
+  if (
+    !args.attention &&
+    attention !== undefined &&
+    LATE_PAYMENT_STEPS.has(attention.step) &&
+    unsettledFailures(latePayments).length === 0
+  ) {
+    entries.push({ at: payment.at, type: 'attention_cleared', detail: `${attention.step}: settled (event ${payment.eventId})`, actor: 'system' });
+    attention = undefined;
+  }
   return {
     ...view,
     paymentStatus: args.paymentStatus ?? view.paymentStatus,
     totals: { ...view.totals, refunded },
     needsAttention: attention !== undefined,
     attention,
-    latePayments: [...(view.latePayments ?? []), payment],
-    timeline: [...view.timeline, ...args.entries.map((e) => ({ at: payment.at, type: e.type, detail: e.detail, actor: 'system' }))],
+    latePayments,
+    timeline: [...view.timeline, ...entries],
     version: view.version + 1,
     updatedAt: payment.at,
   };
@@ -180,6 +215,10 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
           .execute('run');
         if (written.affectedRows === 0) return;
         await replaceChildren(em, view);
+      }).catch((err: unknown) => {
+        // a value the database cannot store (a NUL) fails the same way on every retry: say so for good
+        if (err instanceof StoreInputError) throw invalidInput(err.message);
+        throw err;
       });
     },
 
@@ -187,19 +226,19 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
      * Read, add, write back only if nobody wrote in between (`WHERE version = read version`), else read again.
      * The order's workflow has ended, so the only other writers are settlements of other late events.
      */
-    async recordLatePayment(args: LatePaymentRecord): Promise<void> {
+    async recordLatePayment(args: LatePaymentRecord): Promise<LatePaymentWrite> {
       if (typeof args?.orderId !== 'string' || args.orderId === '') throw invalidInput('orderId: required');
       if (typeof args.payment?.key !== 'string' || args.payment.key === '') throw invalidInput('payment.key: required');
       const at = isoDate('payment.at', args.payment.at);
       if (args.refunded !== undefined && !isMoney(args.refunded))
         throw invalidInput(`refunded: not a money amount: ${String(args.refunded)}`);
       for (let attempt = 0; attempt < 10; attempt++) {
-        const settled = await orm.em.fork().transactional(async (em) => {
+        const settled = await orm.em.fork().transactional(async (em): Promise<LatePaymentWrite | null> => {
           const row = await em.findOne(OrderRecord, { id: args.orderId }, { fields: ['view'] });
-          if (!row) throw invalidInput(`orderId: no order ${args.orderId} in the read model`);
+          if (!row) return { outcome: 'order_missing' };
           const view = row.view as OrderView;
           const next = withLatePayment(view, args);
-          if (next === null) return true;
+          if (next === null) return { outcome: 'already_recorded' };
           const written = await em
             .createQueryBuilder(OrderRecord)
             .update({
@@ -212,11 +251,22 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
             })
             .where({ id: args.orderId, version: view.version })
             .execute('run');
-          if (written.affectedRows === 0) return false;
+          if (written.affectedRows === 0) return null;
           await appendTimeline(em, args.orderId, next.timeline, view.timeline.length);
-          return true;
+          return { outcome: 'recorded' };
         });
-        if (settled) return;
+        if (settled?.outcome === 'order_missing') {
+          // R20: the money already went back; failing here would fail the settlement. The log line and the
+          // settlement's own history are what is left to tell finance about it.
+          log().warn('late payment settled for an order the read model does not hold; not written onto the order', {
+            orderId: args.orderId,
+            key: args.payment.key,
+            action: args.payment.action,
+            amount: args.payment.amount,
+            entries: args.entries,
+          });
+        }
+        if (settled) return settled;
       }
       throw new Error(`order ${args.orderId}: the read model kept changing under the late payment write; retrying`);
     },

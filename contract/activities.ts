@@ -36,9 +36,11 @@ export interface ReadModelActivities {
   recordOrder(view: OrderView): Promise<void>;
   /**
    * Writes a late payment's settlement onto a closed order's snapshot (timeline, payment status, refunded
-   * total, or the attention flag when the settlement failed). Once per `key`, whatever the retries.
+   * total, or the attention flag when the settlement failed; a later success for the same payment clears a
+   * flag its failure raised). Once per `key`, whatever the retries. Never fails the settlement for want of the
+   * order's read-model row: it then logs the settlement and answers `order_missing`.
    */
-  recordLatePayment(args: LatePaymentRecord): Promise<void>;
+  recordLatePayment(args: LatePaymentRecord): Promise<LatePaymentWrite>;
 }
 
 export interface CallbackActivities {
@@ -48,6 +50,11 @@ export interface CallbackActivities {
    * event id applies). Atomic and idempotent: a repeated or concurrent call returns the same events, oldest first.
    */
   claimEarlyPayments(args: { orderId: string }): Promise<PaymentEvent[]>;
+}
+
+/** What recordLatePayment did: wrote it, found it already written, or found no read-model row to write it on. */
+export interface LatePaymentWrite {
+  outcome: 'recorded' | 'already_recorded' | 'order_missing';
 }
 
 export interface LatePaymentRecord {

@@ -250,9 +250,11 @@ export interface StockLine {
   quantity: number;
 }
 
-export type ValidationResult =
-  | { ok: true; /** Accepted differences from the catalog (channels that set their own prices). */ discrepancies?: string[] | undefined }
-  | { ok: false; problems: string[] };
+/**
+ * `discrepancies`: accepted lines whose price differs from the catalog (a marketplace's own price, a surcharge),
+ * for the order's timeline; absent when every line matches.
+ */
+export type ValidationResult = { ok: true; discrepancies?: string[] } | { ok: false; problems: string[] };
 
 export type ReservationResult =
   | { ok: true }

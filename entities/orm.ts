@@ -15,6 +15,7 @@ import { Product, Reservation, Stock, StockMovement } from './catalog';
 import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
 import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
+import { StoreInputError } from './store';
 
 /** Every entity in one list, so the ORM and the schema generator never miss a table. */
 export const ALL_ENTITIES = [
@@ -101,8 +102,35 @@ export async function initORM(options: InitOrmOptions = {}): Promise<OmsORM> {
   }
 }
 
+/** True for a string (or a list holding one) with a NUL: neither database can take it (see refuseNul). */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  return Array.isArray(value) && value.some(holdsNul);
+}
+
+/**
+ * D6: MikroORM 7.2.1 inlines every value into the SQL text on every driver (AbstractSqlConnection.execute sends
+ * `CompiledQuery.raw(platform.formatQuery(sql, params))` and binds nothing; no option changes that, see
+ * mikro-orm/mikro-orm#8001). Its escaping is sound, but a NUL cuts the text: node:sqlite's prepare() stops at it
+ * (a syntax error), pg's protocol refuses it ("invalid message format"). Bound instead, it would fare no better:
+ * PostgreSQL text cannot hold a NUL, and node:sqlite stores it but reads the text back cut at it. So a value
+ * holding one is refused before any SQL is sent, with an error the API answers as 400 naming the problem.
+ * (Values given as JSON are escaped by JSON.stringify and never reach the text raw.)
+ */
+function refuseNul(sql: string, params: readonly unknown[]): string {
+  if (params.some(holdsNul)) {
+    throw new StoreInputError('a text value contains a NUL character (U+0000), which the database cannot store');
+  }
+  return sql;
+}
+
 async function openORM(target: Target, options: InitOrmOptions): Promise<OmsORM> {
-  const common = { entities: ALL_ENTITIES, debug: options.debug ?? false, allowGlobalContext: false };
+  const common = {
+    entities: ALL_ENTITIES,
+    debug: options.debug ?? false,
+    allowGlobalContext: false,
+    onQuery: refuseNul,
+  };
   let orm: OmsORM;
   if (target.kind === 'postgres') {
     orm = (await PgMikroORM.init({

@@ -67,6 +67,10 @@ export async function availableAt(em: SqlEntityManager, sku: string, location: s
 
 /** Decimal columns come back as '149.90' from PostgreSQL but 149.9 from SQLite: always two decimals out. */
 export function formatDecimal(value: string | number): string {
+  // PostgreSQL's exact text is kept as it is (no trip through a double); SQLite's number is exact to 2 decimals
+  // up to MAX_MONEY (15 significant digits)
+  const exact = typeof value === 'string' ? /^(\d+)(?:\.(\d{1,2}))?$/.exec(value) : null;
+  if (exact) return `${exact[1]}.${(exact[2] ?? '').padEnd(2, '0')}`;
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) throw new RangeError(`not a decimal: ${String(value)}`);
   return n.toFixed(2);

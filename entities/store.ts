@@ -220,10 +220,13 @@ export function createStore(orm: OmsORM): OrderStore {
           const current = await em.findOne(Stock, { sku, location }, { disableIdentityMap: true });
           const onHand = current?.onHand ?? 0;
           const reserved = current?.reserved ?? 0;
+          const where = `on-hand of ${sku} at ${location}`;
           throw new StoreConflictError(
             onHand + delta > MAX_STOCK_UNITS
-              ? `delta: ${delta} would take on-hand of ${sku} at ${location} past the most a location may hold (${MAX_STOCK_UNITS}; on hand: ${onHand})`
-              : `delta: ${delta} would take on-hand of ${sku} at ${location} below what is reserved (on hand: ${onHand}, reserved: ${reserved})`,
+              ? `delta: ${delta} would take ${where} past the most a location may hold (${MAX_STOCK_UNITS}; on hand: ${onHand})`
+              : onHand + delta < 0
+                ? `delta: ${delta} would take ${where} below zero (on hand: ${onHand})`
+                : `delta: ${delta} would take ${where} below what is reserved (on hand: ${onHand}, reserved: ${reserved})`,
           );
         }
         await recordMovement(em, { key: `adjust:${randomUUID()}`, sku, location, delta, reason, actor });

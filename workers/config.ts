@@ -27,6 +27,9 @@ export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 /** SQLite file used when DATABASE_URL is unset: `.data/oms.sqlite` in the project root, wherever the process starts. */
 export const DEFAULT_SQLITE_FILE = path.join(projectRoot, '.data', 'oms.sqlite');
 export const DEFAULT_DATABASE_URL = `sqlite:${DEFAULT_SQLITE_FILE}`;
+/** Marketplaces price their own listings, so their orders may undercut the catalog. */
+export const DEFAULT_OWN_PRICE_CHANNELS = ['trendyol', 'hepsiburada', 'n11'];
+
 /** Requests per key per minute (1000/s): a guard against runaway clients, well above what the bench sends. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60_000;
 
@@ -80,6 +83,8 @@ export interface AppConfig {
   };
   /** How long a request waits for an order's workflow (update or query) before answering 503 (OMS_UPDATE_TIMEOUT). */
   updateTimeoutMs: number;
+  /** Channels that set their own prices (marketplaces): a line below the catalog price is a discrepancy, not a refusal. */
+  ownPriceChannels: string[];
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -223,6 +228,13 @@ const envSchema = z.object({
       .trim()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:9465"'),
   ),
+  OMS_OWN_PRICE_CHANNELS: optional(
+    z
+      .string()
+      // `none`: every channel sells at catalog prices (an empty variable means unset, as everywhere here)
+      .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((c) => c.trim()).filter((c) => c !== '')))
+      .refine((list) => list.every((c) => CHANNEL_PATTERN.test(c)), 'must be channel names separated by commas'),
+  ),
 });
 
 /** Every variable loadConfig reads, for checks that a deployment (docker-compose.yml) sets only real ones. */
@@ -291,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       temporalAddress: e.OMS_TEMPORAL_METRICS_ADDRESS ?? null,
     },
     updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
+    ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -167,7 +167,7 @@ export async function startWorker(
     namespace: temporal.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...workflowCode(options.workflowBundle),
-    activities: createActivities({ orm, integrations: simulators }),
+    activities: createActivities({ orm, integrations: simulators, ownPriceChannels: config.ownPriceChannels }),
     sinks: createMetricSinks(options.registry ?? new Registry()),
   });
   const done = worker.run();

@@ -229,9 +229,9 @@ export function orderBody(
   };
 }
 
-/** Operator puts a product in the catalog and `onHand` units in stock; returns the SKU. */
-export async function seedSku(sys: TestSystem, onHand: number, sku = unique('SKU')): Promise<string> {
-  const product = await sys.call('PUT', `/products/${sku}`, { body: { name: `Product ${sku}`, price: '149.90' } });
+/** Operator puts a product in the catalog (at `price`) and `onHand` units in stock; returns the SKU. */
+export async function seedSku(sys: TestSystem, onHand: number, sku = unique('SKU'), price = '149.90'): Promise<string> {
+  const product = await sys.call('PUT', `/products/${sku}`, { body: { name: `Product ${sku}`, price } });
   expect(product.status).toBe(200);
   const stock = await sys.call('PUT', `/inventory/${sku}`, { body: { onHand } });
   expect(stock.status).toBe(200);

@@ -145,6 +145,7 @@ export function fakeActivities(
     },
     recordLatePayment: act('recordLatePayment', (args) => {
       latePayments.push(args);
+      return { outcome: 'recorded' as const };
     }),
     capturePayment: act('capturePayment', () => ({ captureId: 'cap-1' })),
     voidPayment: act('voidPayment', () => undefined),

@@ -740,6 +740,7 @@ describe('service endpoints', () => {
         'GET /inventory/{sku}',
         'PUT /inventory/{sku}',
         'POST /inventory/{sku}/adjustments',
+        'POST /inventory/{sku}/repair',
         'GET /products/{sku}',
         'PUT /products/{sku}',
         'POST /callbacks/payments',

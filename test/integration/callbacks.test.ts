@@ -272,7 +272,7 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
   });
 
   test('a return received twice under one event id is settled once', async () => {
-    const sku = await seedSku(sys, 2);
+    const sku = await seedSku(sys, 2, undefined, '80.00');
     const order = await deliveredOrder(sys, [{ sku, quantity: 1, unitPrice: '80.00' }]);
     const requested = await sys.call('POST', `/orders/${order.id}/returns`, {
       key: KEYS.webstore,

@@ -281,7 +281,7 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
 
   describe('returns', () => {
     test('a sellable return is refunded through the provider and restocked', async () => {
-      const sku = await seedSku(sys, 5);
+      const sku = await seedSku(sys, 5, undefined, '100.00');
       const order = await deliveredOrder(sys, [{ sku, quantity: 2, unitPrice: '100.00' }]);
       expect(await inventory(sys, sku)).toMatchObject({ onHand: 3, reserved: 0 });
 
@@ -329,7 +329,7 @@ describe.each(DB_KINDS)('order lifecycle over HTTP on %s', (kind) => {
     });
 
     test('a damaged return waits for the operator, whose refund decision settles it', async () => {
-      const sku = await seedSku(sys, 4);
+      const sku = await seedSku(sys, 4, undefined, '50.00');
       const order = await deliveredOrder(sys, [{ sku, quantity: 2, unitPrice: '50.00' }]);
       const requested = await sys.call('POST', `/orders/${order.id}/returns`, {
         key: KEYS.webstore,

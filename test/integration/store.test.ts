@@ -15,7 +15,9 @@ import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
 import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
 import { CallbackLog } from '../../entities/read-model';
-import { InvalidCursorError, createStore } from '../../entities/store';
+import { InvalidCursorError, StoreInputError, createStore } from '../../entities/store';
+import { formatDecimal } from '../../entities/stock-queries';
+import { MAX_MONEY } from '../../domain/money';
 import { DB_KINDS, PROJECT_ROOT, createEmptyDatabase, createTestDb, runScriptInChildProcess, type TestDb } from '../helpers/db';
 import { V1_ENTITIES } from '../helpers/v1-schema';
 
@@ -57,7 +59,7 @@ function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
     externalOrderId: 'V-1',
     customer: { name: 'Ayşe Yılmaz' },
     shippingAddress: { line1: 'Bağdat Cd. 10', city: 'İstanbul', country: 'TR' },
-    lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' }],
+    lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' }],
     currency: 'TRY',
     payment: { method: 'card' },
     carrier: 'yurtici',
@@ -236,7 +238,7 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(await store.getOrder(mng.id)).toMatchObject({ version: 2, status: 'shipped' });
     });
 
-    test('refuses a snapshot without a usable version as a non-retryable input error', async () => {
+    test('refuses a snapshot it can never store (no usable version, a bad date, a NUL) as a non-retryable input error', async () => {
       await expect(readModel.recordOrder(orderView(400, { version: 1.5 }))).rejects.toMatchObject({
         type: 'InvalidInput',
         nonRetryable: true,
@@ -244,6 +246,11 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       await expect(readModel.recordOrder(orderView(401, { createdAt: 'yesterday' }))).rejects.toMatchObject({
         type: 'InvalidInput',
       });
+      // a value no database can store would fail every retry the same way
+      await expect(
+        readModel.recordOrder(orderView(402, { customer: { name: 'Ali\u0000Veli' }, cancelReason: 'x\u0000' })),
+      ).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringContaining('NUL') });
+      expect(await store.getOrder(orderView(402).id)).toBeNull();
     });
   });
 
@@ -302,11 +309,35 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(flagged.items.map((o) => o.id)).toContain(base.id);
     });
 
-    test('refuses an order the read model does not hold, for good', async () => {
-      await expect(readModel.recordLatePayment(late('webstore:NOPE', 1))).rejects.toMatchObject({
-        type: 'InvalidInput',
-        nonRetryable: true,
+    test('a settlement for an order the read model does not hold answers order_missing instead of failing', async () => {
+      // the money already went back: failing now would fail the settlement (R20)
+      await expect(readModel.recordLatePayment(late('webstore:NOPE', 1))).resolves.toEqual({ outcome: 'order_missing' });
+      expect(await store.getOrder('webstore:NOPE')).toBeNull();
+    });
+
+    test('a later successful settlement of the same payment clears the flag its failure raised', async () => {
+      const base = orderView(502, { status: 'canceled', version: 2 });
+      await readModel.recordOrder(base);
+      const failed = (n: number) => ({
+        ...late(base.id, n),
+        payment: { ...late(base.id, n).payment, key: `late-payment:${base.id}:evt-${n}:failed`, action: 'failed' as const },
+        paymentStatus: undefined,
+        attention: { step: 'late_payment_refund', reason: `provider down for ${n}` },
       });
+      expect(await readModel.recordLatePayment(failed(1))).toEqual({ outcome: 'recorded' });
+      expect(await readModel.recordLatePayment(failed(2))).toEqual({ outcome: 'recorded' });
+      // the operator fixed the cause and reset the first settlement: it succeeds, the second is still open
+      expect(await readModel.recordLatePayment(late(base.id, 1, '10.00'))).toEqual({ outcome: 'recorded' });
+      expect(await store.getOrder(base.id)).toMatchObject({ needsAttention: true, attention: { step: 'late_payment_refund' } });
+      expect(await readModel.recordLatePayment(late(base.id, 2, '10.00'))).toEqual({ outcome: 'recorded' });
+      expect(await readModel.recordLatePayment(late(base.id, 2, '10.00'))).toEqual({ outcome: 'already_recorded' });
+      const order = (await store.getOrder(base.id))!;
+      expect(order.needsAttention).toBe(false);
+      expect(order.attention).toBeUndefined();
+      expect(order.totals.refunded).toBe('20.00');
+      expect(order.timeline.at(-1)).toMatchObject({ type: 'attention_cleared', detail: expect.stringContaining('evt-2') });
+      const flagged = await store.listOrders({ needsAttention: true, limit: 100 });
+      expect(flagged.items.map((o) => o.id)).not.toContain(base.id);
     });
   });
 
@@ -503,6 +534,55 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(await store.getProduct('CAT-MISSING')).toBeNull();
     });
 
+    test('a product and an order at exactly MAX_MONEY are stored and read back exactly', async () => {
+      expect(await store.upsertProduct({ sku: 'CAT-MAX', name: 'En pahalı', price: MAX_MONEY, active: true })).toEqual({
+        sku: 'CAT-MAX',
+        name: 'En pahalı',
+        price: MAX_MONEY,
+        active: true,
+      });
+      const view = orderView(900, {
+        lines: [{ sku: 'CAT-MAX', quantity: 1, unitPrice: MAX_MONEY, lineTotal: MAX_MONEY, returnedQuantity: 0, refundedQuantity: 0 }],
+        totals: { currency: 'TRY', subtotal: MAX_MONEY, total: MAX_MONEY, refunded: MAX_MONEY },
+      });
+      await readModel.recordOrder(view);
+      // the columns themselves, not only the JSON snapshot: PostgreSQL refuses what numeric(p,2) cannot hold
+      const [order] = await db.orm.em
+        .fork()
+        .execute<{ subtotal: string | number; total: string | number; refunded: string | number }[]>(
+          `select subtotal, total, refunded from orders where id = '${view.id}'`,
+        );
+      const [line] = await db.orm.em
+        .fork()
+        .execute<{ unit_price: string | number; line_total: string | number }[]>(
+          `select unit_price, line_total from order_line where order_id = '${view.id}'`,
+        );
+      expect([order!.subtotal, order!.total, order!.refunded, line!.unit_price, line!.line_total].map(formatDecimal)).toEqual(
+        Array(5).fill(MAX_MONEY),
+      );
+      if (kind === 'postgres') expect(order!.total).toBe(MAX_MONEY); // exact decimal text, no rounding on the way
+    });
+
+    test('a NUL inside a value given to the ORM is refused with a clean input error, not a cut statement', async () => {
+      const name = "Ali\u0000Veli'nin kupası";
+      const saving = store.upsertProduct({ sku: 'CAT-NUL', name, price: '1.00', active: true });
+      await expect(saving).rejects.toBeInstanceOf(StoreInputError);
+      await expect(saving).rejects.toThrow('a text value contains a NUL character (U+0000), which the database cannot store');
+      expect(await store.getProduct('CAT-NUL')).toBeNull();
+      const cb = { source: 'payments' as const, eventId: 'nul\u0000x', orderId: 'webstore:NUL', payload: {} };
+      await expect(store.logCallback(cb)).rejects.toBeInstanceOf(StoreInputError);
+      // inside JSON it travels escaped (\u0000): SQLite keeps it, PostgreSQL's jsonb refuses it with its own clean error
+      const inJson = { ...cb, eventId: 'nul-in-payload', payload: { note: name } };
+      if (kind === 'sqlite') {
+        expect(await store.logCallback(inJson)).toEqual({ duplicate: false, matched: null });
+        expect((await db.orm.em.fork().findOne(CallbackLog, { eventId: 'nul-in-payload' }))?.payload).toEqual({ note: name });
+      } else {
+        await expect(store.logCallback(inJson)).rejects.toThrow('unsupported Unicode escape sequence');
+      }
+      // the connection is unharmed
+      expect(await store.upsertProduct({ sku: 'CAT-NUL', name: 'Ali Veli', price: '1.00', active: true })).toMatchObject({ name: 'Ali Veli' });
+    });
+
     test('accepts a valid order', async () => {
       expect(await inventory.validateOrder(orderInput())).toEqual({ ok: true });
     });
@@ -513,7 +593,7 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
           customer: { name: ' ' },
           shippingAddress: { line1: 'Bağdat Cd. 10', city: '', country: 'TR' },
           lines: [
-            { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '10.00' },
+            { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' },
             { sku: 'SKU-9', quantity: 1, unitPrice: '10.00' },
             { sku: 'CAT-OFF', quantity: 0, unitPrice: '0.00' },
             { sku: 'CAT-ACTIVE', quantity: 1.5, unitPrice: '-1' },
@@ -535,6 +615,41 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
         ]),
       );
       expect(result.problems.some((p) => p.startsWith('lines[0]'))).toBe(false);
+    });
+
+    test('a line priced below the catalog is refused, naming the SKU and both prices', async () => {
+      await store.upsertProduct({ sku: 'CAT-TEN', name: 'On liralık', price: '10.00', active: true });
+      expect(
+        await inventory.validateOrder(
+          orderInput({
+            lines: [
+              { sku: 'CAT-TEN', quantity: 1, unitPrice: '0.01' },
+              { sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '149.90' },
+            ],
+          }),
+        ),
+      ).toEqual({ ok: false, problems: ['lines[0].unitPrice 0.01 for CAT-TEN is below the catalog price 10.00'] });
+    });
+
+    test('a line priced above the catalog is accepted and reported as a discrepancy', async () => {
+      expect(
+        await inventory.validateOrder(orderInput({ lines: [{ sku: 'CAT-ACTIVE', quantity: 2, unitPrice: '159.90' }] })),
+      ).toEqual({ ok: true, discrepancies: ['lines[0].unitPrice 159.90 for CAT-ACTIVE is above the catalog price 149.90'] });
+    });
+
+    test('a channel that sets its own prices may undercut the catalog: accepted, with the discrepancy', async () => {
+      const marketplace = createInventoryActivities(db.orm, { ownPriceChannels: ['trendyol'] });
+      const order = orderInput({
+        channel: 'trendyol',
+        orderId: 'trendyol:V-1',
+        lines: [{ sku: 'CAT-ACTIVE', quantity: 1, unitPrice: '129.90' }],
+      });
+      expect(await marketplace.validateOrder(order)).toEqual({
+        ok: true,
+        discrepancies: ['lines[0].unitPrice 129.90 for CAT-ACTIVE is below the catalog price 149.90'],
+      });
+      // the same order from a channel not so configured is refused
+      expect(await marketplace.validateOrder({ ...order, channel: 'webstore', orderId: 'webstore:V-1' })).toMatchObject({ ok: false });
     });
 
     test('an order without lines is a problem, not a crash', async () => {

@@ -161,6 +161,15 @@ describe('loadConfig', () => {
       { variable: 'OMS_OPERATOR_KEYS', message: 'operator ops reuses the key of channel webstore' },
     ]);
   });
+
+  it('lists the channels that set their own prices: the marketplaces by default, or OMS_OWN_PRICE_CHANNELS', () => {
+    expect(loadConfig({}).ownPriceChannels).toEqual(['trendyol', 'hepsiburada', 'n11']);
+    expect(loadConfig({ OMS_OWN_PRICE_CHANNELS: ' trendyol , b2b' }).ownPriceChannels).toEqual(['trendyol', 'b2b']);
+    expect(loadConfig({ OMS_OWN_PRICE_CHANNELS: 'none' }).ownPriceChannels).toEqual([]);
+    expect(problemsOf({ OMS_OWN_PRICE_CHANNELS: 'Trendyol Market' })).toEqual([
+      { variable: 'OMS_OWN_PRICE_CHANNELS', message: 'must be channel names separated by commas' },
+    ]);
+  });
 });
 
 describe('OMS_UPDATE_TIMEOUT', () => {

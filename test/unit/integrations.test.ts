@@ -232,45 +232,23 @@ describe('integration activities', () => {
     });
   });
 
-  test('a saga unwound newest first shows up in the call log in that order', async () => {
-    const sims = createSimulators();
-    const a = createIntegrationActivities(sims);
+  // T1: this replaced "a saga unwound newest first shows up in the call log in that order", which called the undo
+  // steps itself in that order and then asserted the log listed them so. The unwind order is the workflow's, and is
+  // checked through a real workflow over HTTP (test/integration/lifecycle.test.ts). What the simulator itself
+  // decides, and what this test checks, is that credit notes never add up to more than their invoice.
+  test('credit notes against an invoice never add up to more than it', async () => {
+    const a = createIntegrationActivities(createSimulators());
     const orderId = 'web:7';
-    await a.capturePayment({ key: `${orderId}:capture`, orderId, amount: '299.80', currency: 'TRY' });
     const { invoiceNumber } = await a.issueInvoice({ key: `${orderId}:invoice`, orderId, customer, totals, lines: [] });
-    const { erpDocumentId } = await a.postErpSale({ key: `${orderId}:erp`, orderId, totals });
-    await a.createPickingTask({ key: `${orderId}:pick`, orderId, lines, location: 'main' });
+    const credit = (key: string, amount: string) =>
+      a.issueCreditNote({ key: `${orderId}:${key}`, orderId, invoiceNumber, amount, currency: 'TRY' });
 
-    await a.cancelPickingTask({ key: `${orderId}:undo-pick`, orderId });
-    await a.reverseErpSale({ key: `${orderId}:undo-erp`, orderId, erpDocumentId });
-    await a.issueCreditNote({
-      key: `${orderId}:undo-invoice`,
-      orderId,
-      invoiceNumber,
-      amount: '299.80',
-      currency: 'TRY',
-    });
-    await a.refundPayment({
-      key: `${orderId}:undo-capture`,
-      orderId,
-      amount: '299.80',
-      currency: 'TRY',
-      reason: 'cancel',
-    });
-
-    expect(sims.log.effects({ orderId }).map((e) => e.op)).toEqual([
-      'payment.capture',
-      'invoice.issueInvoice',
-      'erp.postSale',
-      'warehouse.createPickingTask',
-      'warehouse.cancelPickingTask',
-      'erp.reverseSale',
-      'invoice.issueCreditNote',
-      'payment.refund',
-    ]);
-    await expect(
-      a.issueCreditNote({ key: `${orderId}:again`, orderId, invoiceNumber, amount: '0.01', currency: 'TRY' }),
-    ).rejects.toMatchObject(rejected);
+    await expect(credit('return-1', '100.00')).resolves.toMatchObject({ creditNoteNumber: expect.any(String) });
+    await expect(credit('too-much', '199.81')).rejects.toMatchObject(rejected);
+    await expect(credit('return-2', '199.80')).resolves.toMatchObject({ creditNoteNumber: expect.any(String) });
+    await expect(credit('again', '0.01')).rejects.toMatchObject(rejected);
+    // a retried credit note is a replay of the first, not a second one over the limit
+    await expect(credit('return-1', '100.00')).resolves.toMatchObject({ creditNoteNumber: expect.any(String) });
   });
 
   test('channel write-back drops stale updates; notifications go to the contacts the customer gave', async () => {
