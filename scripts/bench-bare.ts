@@ -98,6 +98,7 @@ class StageWatcher {
 }
 
 export interface BareRunner {
+  worker: Worker;
   /** One bare lifecycle, card- or marketplace-shaped; resolves when its last stage has run, with its workflow id. */
   lifecycle(
     key: string,
@@ -129,6 +130,7 @@ export async function startBare(temporal: TemporalHandle): Promise<BareRunner> {
   const workflowId = (key: string) => `bench-bare:${key}`;
 
   return {
+    worker,
     lifecycle: (key, kind, deadline, timeoutMs) =>
       client.withAbortSignal(AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]), async () => {
         const started = performance.now();

@@ -50,6 +50,7 @@ import {
 } from '../workers/system';
 import type { OmsORM } from '../entities/orm';
 import type { RunningApi } from '../api';
+import type { Worker } from '@temporalio/worker';
 import type { CallLog, CallLogEntry } from '../integrations/callLog';
 import type { temporal as proto } from '@temporalio/proto';
 import { lifecycleEvents, meanCalls, meanShape, shapeOf, upsertedStatus, type LifecycleShape } from './bench-shape';
@@ -864,6 +865,25 @@ function median(sorted: number[]): number {
   return round2(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
 }
 
+/**
+ * Waits until the workers have had nothing in flight for a second (bounded by `maxMs`): lifecycles that failed on the
+ * client side, or phase a's orders, may still be running, and their work must not be counted against the next round.
+ */
+async function settle(workers: Worker[], maxMs = 60_000): Promise<number> {
+  const started = performance.now();
+  let idleSince = performance.now();
+  while (performance.now() - started < maxMs) {
+    const busy = workers.some((w) => {
+      const status = w.getStatus();
+      return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
+    });
+    if (busy) idleSince = performance.now();
+    else if (performance.now() - idleSince >= 1000) break;
+    await sleep(100);
+  }
+  return round1((performance.now() - started) / 1000);
+}
+
 interface BareLifecycle {
   workflowId: string;
   method: PaymentMethod;
@@ -1074,7 +1094,10 @@ async function main(): Promise<number> {
     const bareResults: BareLifecycle[] = [];
     const bareFailures: string[] = [];
     const loopB = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    const workers = [worker.worker, bare.worker];
+    const settled: { beforeOms: number; beforeBare: number }[] = [];
     for (let round = 1; round <= options.rounds && !deadline.signal.aborted; round++) {
+      const beforeOms = await settle(workers);
       loopB.enable();
       const oms = measureRound();
       const omsRun = await pool(options.orders, options.concurrency, () =>
@@ -1084,6 +1107,8 @@ async function main(): Promise<number> {
       loopB.disable();
       results.push(...omsRun.results);
       failures.push(...omsRun.failures);
+      const beforeBare = await settle(workers);
+      settled.push({ beforeOms, beforeBare });
       const bareRun = await runBareRound(bare, `r${round}`, options.bareOrders, options.concurrency, deadline.signal);
       bareRounds.push(bareRun.measure);
       bareResults.push(...bareRun.results);
@@ -1092,19 +1117,26 @@ async function main(): Promise<number> {
       const r = bareRounds.at(-1)!;
       log(
         `round ${round}: OMS ${o.completed}/${options.orders} in ${o.seconds} s = ${o.lifecyclesPerSecond}/s, ` +
-          `bare ${r.completed}/${options.bareOrders} in ${r.seconds} s = ${r.lifecyclesPerSecond}/s, ratio ${ratioOf(o, r)}`,
+          `bare ${r.completed}/${options.bareOrders} in ${r.seconds} s = ${r.lifecyclesPerSecond}/s, ratio ${ratioOf(o, r)}` +
+          ` (settled ${beforeOms} s before the OMS, ${beforeBare} s before the bare)`,
       );
     }
     const omsTotal = totalOf(omsRounds);
     const bareTotal = totalOf(bareRounds);
     const throughput = omsTotal.lifecyclesPerSecond;
-    const ratios = omsRounds.map((o, i) => ratioOf(o, bareRounds[i]!)).filter((x) => Number.isFinite(x));
-    const sortedRatios = [...ratios].sort((x, y) => x - y);
+    // A round with a failed lifecycle on either side says nothing about speed (a timed-out lifecycle is not counted
+    // but its work was done): its figures are printed, its ratio is left out of the median.
+    const clean = (i: number) => omsRounds[i]!.failed === 0 && bareRounds[i]?.failed === 0;
+    const sortedRatios = omsRounds
+      .map((o, i) => (clean(i) ? ratioOf(o, bareRounds[i]!) : Number.NaN))
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
     const ratio = {
       median: median(sortedRatios),
       min: sortedRatios[0] ?? Number.NaN,
       max: sortedRatios.at(-1) ?? Number.NaN,
-      rounds: ratios.length,
+      rounds: sortedRatios.length,
+      excludedRounds: omsRounds.length - sortedRatios.length,
     };
     log(`phase b: ${results.length}/${options.orders * omsRounds.length} lifecycles, ratio median ${ratio.median}`);
 
@@ -1201,6 +1233,10 @@ async function main(): Promise<number> {
           omsLifecyclesPerSecond: o.lifecyclesPerSecond,
           bareLifecyclesPerSecond: bareRounds[i]!.lifecyclesPerSecond,
           ratio: ratioOf(o, bareRounds[i]!),
+          counted: clean(i),
+          omsFailed: o.failed,
+          bareFailed: bareRounds[i]!.failed,
+          settleSeconds: settled[i]!,
           omsOtherProcessesCores: o.otherProcessesCores,
           bareOtherProcessesCores: bareRounds[i]!.otherProcessesCores,
         })),
@@ -1286,8 +1322,16 @@ interface TableInput {
     cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
   };
   relative: {
-    ratio: { median: number; min: number; max: number; rounds: number };
-    rounds: { round: number; omsLifecyclesPerSecond: number; bareLifecyclesPerSecond: number; ratio: number }[];
+    ratio: { median: number; min: number; max: number; rounds: number; excludedRounds: number };
+    rounds: {
+      round: number;
+      omsLifecyclesPerSecond: number;
+      bareLifecyclesPerSecond: number;
+      ratio: number;
+      counted: boolean;
+      omsFailed: number;
+      bareFailed: number;
+    }[];
     shape: ShapeComparison | null;
   };
   memory: { peakRssSampledMb: number; maxRssMb: number; children: { name: string; peakRssMb: number }[] };
@@ -1357,11 +1401,17 @@ function printTable(r: TableInput): void {
     ],
     ...r.relative.rounds.map((x): [string, string] => [
       `  round ${x.round}`,
-      `OMS ${x.omsLifecyclesPerSecond}/s, bare ${x.bareLifecyclesPerSecond}/s, ratio ${x.ratio}`,
+      `OMS ${x.omsLifecyclesPerSecond}/s, bare ${x.bareLifecyclesPerSecond}/s, ratio ${x.ratio}` +
+        (x.counted ? '' : ` (not counted: ${x.omsFailed} OMS and ${x.bareFailed} bare lifecycles failed)`),
     ]),
     [
       'OMS / bare lifecycles/s ratio',
-      `median ${r.relative.ratio.median} (min ${r.relative.ratio.min} – max ${r.relative.ratio.max}, ${r.relative.ratio.rounds} rounds)`,
+      r.relative.ratio.rounds === 0
+        ? 'none: no round ran without a failed lifecycle'
+        : `median ${r.relative.ratio.median} (min ${r.relative.ratio.min} – max ${r.relative.ratio.max}, ` +
+          `${r.relative.ratio.rounds} rounds` +
+          (r.relative.ratio.excludedRounds > 0 ? `, ${r.relative.ratio.excludedRounds} left out` : '') +
+          ')',
     ],
     ...shapeRows(r.relative.shape),
     [
