@@ -1138,6 +1138,19 @@ async function main(): Promise<number> {
       rounds: sortedRatios.length,
       excludedRounds: omsRounds.length - sortedRatios.length,
     };
+    // Cross-check that a shared machine disturbs less: the bare lifecycle's CPU (this process and the Temporal server)
+    // as a share of the OMS lifecycle's. On a machine of its own, CPU-bound, it is what the throughput ratio tends to.
+    const cpuOf = (m: RoundMeasure) => m.cpuMsPerLifecycle.benchProcess + m.cpuMsPerLifecycle.temporalServer;
+    const cpuRatioOf = (o: RoundMeasure, b: RoundMeasure) => (cpuOf(o) > 0 ? round2(cpuOf(b) / cpuOf(o)) : Number.NaN);
+    const sortedCpuRatios = omsRounds
+      .map((o, i) => (clean(i) ? cpuRatioOf(o, bareRounds[i]!) : Number.NaN))
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+    const cpuRatio = {
+      median: median(sortedCpuRatios),
+      min: sortedCpuRatios[0] ?? Number.NaN,
+      max: sortedCpuRatios.at(-1) ?? Number.NaN,
+    };
     log(`phase b: ${results.length}/${options.orders * omsRounds.length} lifecycles, ratio median ${ratio.median}`);
 
     let profile: HistoryProfile | null = null;
@@ -1228,11 +1241,14 @@ async function main(): Promise<number> {
       relative: {
         /** The OMS's full lifecycles/s over the bare workflow's, per round, then the median and spread. */
         ratio,
+        /** Bare CPU per lifecycle over the OMS's (both processes), per counted round: less disturbed by neighbours. */
+        cpuRatio,
         rounds: omsRounds.map((o, i) => ({
           round: i + 1,
           omsLifecyclesPerSecond: o.lifecyclesPerSecond,
           bareLifecyclesPerSecond: bareRounds[i]!.lifecyclesPerSecond,
           ratio: ratioOf(o, bareRounds[i]!),
+          cpuRatio: cpuRatioOf(o, bareRounds[i]!),
           counted: clean(i),
           omsFailed: o.failed,
           bareFailed: bareRounds[i]!.failed,
@@ -1323,6 +1339,7 @@ interface TableInput {
   };
   relative: {
     ratio: { median: number; min: number; max: number; rounds: number; excludedRounds: number };
+    cpuRatio: { median: number; min: number; max: number };
     rounds: {
       round: number;
       omsLifecyclesPerSecond: number;
@@ -1412,6 +1429,12 @@ function printTable(r: TableInput): void {
           `${r.relative.ratio.rounds} rounds` +
           (r.relative.ratio.excludedRounds > 0 ? `, ${r.relative.ratio.excludedRounds} left out` : '') +
           ')',
+    ],
+    [
+      '  bare / OMS CPU per lifecycle',
+      r.relative.ratio.rounds === 0
+        ? 'none'
+        : `median ${r.relative.cpuRatio.median} (min ${r.relative.cpuRatio.min} – max ${r.relative.cpuRatio.max})`,
     ],
     ...shapeRows(r.relative.shape),
     [

@@ -43,6 +43,7 @@ interface BenchJson {
   bare: { completed: number; failed: number; lifecyclesPerSecond: number };
   relative: {
     ratio: { median: number; min: number; max: number; rounds: number };
+    cpuRatio: { median: number; min: number; max: number };
     rounds: RoundFigures[];
     shape: {
       matches: boolean;
@@ -88,6 +89,8 @@ describe('npm run bench -- --quick', () => {
     expect(json.relative.ratio.min).toBeLessThanOrEqual(json.relative.ratio.median);
     expect(json.relative.ratio.median).toBeLessThanOrEqual(json.relative.ratio.max);
     expect(json.calibrationMs).toBeGreaterThan(0);
+    expect(json.relative.cpuRatio.median).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^ {2}bare \/ OMS CPU per lifecycle\s+median \S+ \(min \S+ – max \S+\)$/m);
   });
 
   test("each round's ratio is that round's OMS lifecycles/s over the bare workflow's", () => {
