@@ -48,4 +48,6 @@ export default tseslint.config(
     },
   },
   workflowCodeRules,
+  // The bench's bare reference workflow is bundled and replayed like the order workflow: the same rules.
+  { ...workflowCodeRules, files: ['scripts/bench-bare-workflow.ts'] },
 );

@@ -4,24 +4,31 @@
 //
 //   phase a  latency:    POST /orders open-loop at BENCH_RATE/s for BENCH_LATENCY_SECONDS (sent on schedule, never
 //                        after the previous answer), p50/p99/max measured from each request's scheduled send time.
-//   phase b  throughput: BENCH_ORDERS full lifecycles (create, pay, packed, label, picked_up, delivered) with
-//                        BENCH_CONCURRENCY in flight; lifecycles/s from the first POST to the last `delivered`.
+//   phase b  throughput: BENCH_ROUNDS rounds, each of BENCH_ORDERS full lifecycles (create, pay, packed, label,
+//                        picked_up, delivered) with BENCH_CONCURRENCY in flight; lifecycles/s from the first POST to
+//                        the last `delivered`, then, in the same round, BENCH_BARE_ORDERS lifecycles of the bare
+//                        reference workflow (scripts/bench-bare.ts: the same Temporal work, no-op bodies, no HTTP, no
+//                        database) on the same server. The OMS's lifecycles/s as a ratio of the bare one's is the
+//                        figure that compares across machines; the median and min–max over the rounds are printed.
 //
 // Options, as flags after `npm run bench --` or as environment variables:
-//   --orders / BENCH_ORDERS (200)                 --rate / BENCH_RATE (20 POST /orders per second)
+//   --orders / BENCH_ORDERS (150 per round)       --rate / BENCH_RATE (20 POST /orders per second)
+//   --rounds / BENCH_ROUNDS (5)                   --bare-orders / BENCH_BARE_ORDERS (as --orders)
 //   --latency-seconds / BENCH_LATENCY_SECONDS (10) --concurrency / BENCH_CONCURRENCY (64 lifecycles in flight)
 //   --latency-payment / BENCH_LATENCY_PAYMENT (mixed | card | marketplace)
-//   --poll-ms / BENCH_POLL_MS (100)               --warmup / BENCH_WARMUP (10 unmeasured lifecycles)
+//   --poll-ms / BENCH_POLL_MS (100)               --warmup / BENCH_WARMUP (10 unmeasured lifecycles of each)
 //   --client / BENCH_CLIENT (events | polling): how the carrier learns the tracking number and the channel that the
 //     order is delivered. events (default): as the real parties do, from the simulated carrier's label and the
 //     channel write-back, then one GET /orders/{id} (polled only until the read model shows it); polling: by
 //     polling GET /orders/{id} every --poll-ms throughout.
 //   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
-//   --timeout-seconds / BENCH_TIMEOUT_SECONDS (300)
+//   --timeout-seconds / BENCH_TIMEOUT_SECONDS (900)
 //   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
+//   --quick: a smoke run in well under a minute (2 rounds of 10, 2 s of phase a at 5/s, 2 warm-up, 4 histories);
+//     flags given beside it still win.
 // Everything is bounded: 15 s per request, 120 s per lifecycle, BENCH_TIMEOUT_SECONDS for the run (then the remaining
 // requests are aborted and the partial result printed), and a hard exit 60 s after that whatever still hangs.
-// Output: a table on stdout, then one JSON line with every figure; the exit code is 1 when any order failed.
+// Output: a table on stdout, then one JSON line with every figure; the exit code is 1 when any lifecycle failed.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,12 +50,20 @@ import {
 } from '../workers/system';
 import type { OmsORM } from '../entities/orm';
 import type { RunningApi } from '../api';
+import type { Worker } from '@temporalio/worker';
 import type { CallLog, CallLogEntry } from '../integrations/callLog';
+import type { temporal as proto } from '@temporalio/proto';
+import { lifecycleEvents, meanCalls, meanShape, shapeOf, upsertedStatus, type LifecycleShape } from './bench-shape';
+import { startBare, type BareRunner } from './bench-bare';
+
+type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 
 // ---------------------------------------------------------------- options
 
 interface BenchOptions {
   orders: number;
+  rounds: number;
+  bareOrders: number;
   rate: number;
   latencySeconds: number;
   concurrency: number;
@@ -66,6 +81,9 @@ function readOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       orders: { type: 'string' },
+      rounds: { type: 'string' },
+      'bare-orders': { type: 'string' },
+      quick: { type: 'boolean' },
       rate: { type: 'string' },
       'latency-seconds': { type: 'string' },
       concurrency: { type: 'string' },
@@ -87,14 +105,21 @@ function readOptions(): BenchOptions {
     if (!Number.isFinite(value) || value < min) throw new Error(`${name}: must be a number >= ${min}, got "${raw}"`);
     return value;
   };
+  // --quick: small enough for a smoke test, large enough that every phase and every figure is there.
+  const quick = values.quick === true;
+  const orders = Math.floor(num('--orders / BENCH_ORDERS', values.orders, env.BENCH_ORDERS, quick ? 10 : 150, 1));
   return {
-    orders: Math.floor(num('--orders / BENCH_ORDERS', values.orders, env.BENCH_ORDERS, 200, 1)),
-    rate: num('--rate / BENCH_RATE', values.rate, env.BENCH_RATE, 20, 0.1),
+    orders,
+    rounds: Math.floor(num('--rounds / BENCH_ROUNDS', values.rounds, env.BENCH_ROUNDS, quick ? 2 : 5, 1)),
+    bareOrders: Math.floor(
+      num('--bare-orders / BENCH_BARE_ORDERS', values['bare-orders'], env.BENCH_BARE_ORDERS, orders, 1),
+    ),
+    rate: num('--rate / BENCH_RATE', values.rate, env.BENCH_RATE, quick ? 5 : 20, 0.1),
     latencySeconds: num(
       '--latency-seconds / BENCH_LATENCY_SECONDS',
       values['latency-seconds'],
       env.BENCH_LATENCY_SECONDS,
-      10,
+      quick ? 2 : 10,
       0,
     ),
     concurrency: Math.floor(num('--concurrency / BENCH_CONCURRENCY', values.concurrency, env.BENCH_CONCURRENCY, 64, 1)),
@@ -104,13 +129,19 @@ function readOptions(): BenchOptions {
       '--timeout-seconds / BENCH_TIMEOUT_SECONDS',
       values['timeout-seconds'],
       env.BENCH_TIMEOUT_SECONDS,
-      300,
+      quick ? 120 : 900,
       10,
     ),
     profileSample: Math.floor(
-      num('--profile-sample / BENCH_PROFILE_SAMPLE', values['profile-sample'], env.BENCH_PROFILE_SAMPLE, 20, 0),
+      num(
+        '--profile-sample / BENCH_PROFILE_SAMPLE',
+        values['profile-sample'],
+        env.BENCH_PROFILE_SAMPLE,
+        quick ? 4 : 20,
+        0,
+      ),
     ),
-    warmup: Math.floor(num('--warmup / BENCH_WARMUP', values.warmup, env.BENCH_WARMUP, 10, 0)),
+    warmup: Math.floor(num('--warmup / BENCH_WARMUP', values.warmup, env.BENCH_WARMUP, quick ? 2 : 10, 0)),
     latencyPayment: paymentMix(values['latency-payment'] ?? env.BENCH_LATENCY_PAYMENT),
     databaseUrl: values.database ?? (env.BENCH_DATABASE_URL?.trim() || undefined),
   };
@@ -336,15 +367,6 @@ function loopDelay(h: IntervalHistogram) {
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
-function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, value] of Object.entries(after)) {
-    const delta = value - (before[name] ?? 0);
-    if (delta >= 0.05) out[name] = Math.round(delta * 100) / 100;
-  }
-  return Object.fromEntries(Object.entries(out).sort(([, a], [, b]) => b - a));
-}
-
 // ---------------------------------------------------------------- the order traffic
 
 interface OrderPlan {
@@ -456,6 +478,7 @@ class SimulatorWatcher {
 
 interface LifecycleTimes {
   id: string;
+  method: PaymentMethod;
   totalMs: number;
   createMs: number;
   toPackedMs: number;
@@ -530,6 +553,7 @@ async function runLifecycle(
   const done = performance.now();
   return {
     id,
+    method: plan.method,
     totalMs: done - started,
     createMs: afterCreate - started,
     toPackedMs: afterPaid - afterCreate,
@@ -573,13 +597,32 @@ interface HistoryProfile {
 const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
   t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN;
 
+/** An order's lifecycle as its history records it: up to the workflow task that makes it `delivered`. */
+async function orderLifecycleEvents(temporal: TemporalHandle, orderId: string): Promise<HistoryEvent[]> {
+  const history = await temporal.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+  return lifecycleEvents(history.events ?? [], (e) => upsertedStatus(e).includes('delivered'));
+}
+
+/** A sample of `count` finished lifecycles, half card and half marketplace where both ran, spread over the list. */
+function sampleByMethod<T extends { method: PaymentMethod }>(items: T[], count: number): T[] {
+  const pick = (list: T[], n: number) => {
+    const step = Math.max(1, Math.floor(list.length / Math.max(1, n)));
+    return list.filter((_, i) => i % step === 0).slice(0, n);
+  };
+  const card = items.filter((i) => i.method === 'card');
+  const other = items.filter((i) => i.method !== 'card');
+  if (card.length === 0 || other.length === 0) return pick(items, count);
+  const half = Math.ceil(count / 2);
+  return [...pick(card, half), ...pick(other, count - half)];
+}
+
 /**
  * Reads the histories of a sample of finished lifecycles: how many activities and workflow tasks one order costs,
  * how long tasks wait in the queue (schedule-to-start: worker slots or the event loop are the bottleneck) and how long
  * they run (the activity itself, e.g. a SQLite write).
  */
-async function profileHistories(temporal: TemporalHandle, ids: string[]): Promise<HistoryProfile | null> {
-  if (ids.length === 0) return null;
+function profileHistories(histories: HistoryEvent[][]): HistoryProfile | null {
+  if (histories.length === 0) return null;
   const activityCounts: Record<string, number> = {};
   const activityRun: Record<string, number[]> = {};
   const activityWait: number[] = [];
@@ -587,12 +630,9 @@ async function profileHistories(temporal: TemporalHandle, ids: string[]): Promis
   const wftRun: number[] = [];
   let events = 0;
   let wfts = 0;
-  for (const id of ids) {
-    const history = await temporal.client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+  for (const history of histories) {
     const byId = new Map<number, { type?: string; at: number; scheduledAt?: number; startedAt?: number }>();
-    let delivered = false;
-    for (const event of history.events ?? []) {
-      if (delivered) break;
+    for (const event of history) {
       events += 1;
       const eventId = Number(event.eventId);
       const at = millis(event.eventTime);
@@ -621,17 +661,12 @@ async function profileHistories(temporal: TemporalHandle, ids: string[]): Promis
       } else if (event.workflowTaskCompletedEventAttributes) {
         const started = byId.get(Number(event.workflowTaskCompletedEventAttributes.startedEventId));
         if (started) wftRun.push(at - started.at);
-      } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
-        // status `delivered` is where the measured lifecycle ends; the workflow then waits for the return window
-        const fields = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
-        const status = fields?.OrderStatus?.data ? Buffer.from(fields.OrderStatus.data).toString('utf8') : '';
-        if (status.includes('delivered')) delivered = true;
       }
     }
   }
-  const per = (n: number) => Math.round((n / ids.length) * 10) / 10;
+  const per = (n: number) => Math.round((n / histories.length) * 10) / 10;
   return {
-    sampled: ids.length,
+    sampled: histories.length,
     eventsPerOrder: per(events),
     workflowTasksPerOrder: per(wfts),
     activitiesPerOrder: Object.fromEntries(
@@ -719,6 +754,189 @@ async function profileAcceptance(temporal: TemporalHandle, ids: string[]): Promi
   };
 }
 
+// ---------------------------------------------------------------- rounds: the OMS against the bare workflow
+
+/** What one round of lifecycles (OMS or bare) took: wall time, throughput and the CPU it cost. */
+interface RoundMeasure {
+  completed: number;
+  failed: number;
+  seconds: number;
+  lifecyclesPerSecond: number;
+  machineCoresBusy: number;
+  otherProcessesCores: number;
+  cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
+  cpuSeconds: { benchProcess: number; temporalServer: number; benchThreads: Record<string, number> };
+  /** Raw sums, so rounds add up exactly. */
+  raw: {
+    ms: number;
+    processCpu: number;
+    childCpu: number;
+    machineBusy: number;
+    others: number;
+    threads: Record<string, number>;
+  };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function coresBusy(from: { busy: number }, to: { busy: number }, ms: number): number {
+  return round2((to.busy - from.busy) / (ms / 1000));
+}
+
+function roundMeasure(completed: number, failed: number, raw: RoundMeasure['raw']): RoundMeasure {
+  const seconds = raw.ms / 1000;
+  const per = (cpuSeconds: number) => round1((cpuSeconds * 1000) / Math.max(1, completed));
+  return {
+    completed,
+    failed,
+    seconds: round1(seconds),
+    lifecyclesPerSecond: round2(completed / Math.max(seconds, 1e-3)),
+    machineCoresBusy: round2(raw.machineBusy / Math.max(seconds, 1e-3)),
+    otherProcessesCores: Math.max(0, round2(raw.others / Math.max(seconds, 1e-3))),
+    cpuMsPerLifecycle: { benchProcess: per(raw.processCpu), temporalServer: per(raw.childCpu) },
+    cpuSeconds: {
+      benchProcess: round1(raw.processCpu),
+      temporalServer: round1(raw.childCpu),
+      benchThreads: Object.fromEntries(
+        Object.entries(raw.threads)
+          .filter(([, v]) => v >= 0.05)
+          .sort(([, a], [, b]) => b - a)
+          .map(([k, v]) => [k, round2(v)]),
+      ),
+    },
+    raw,
+  };
+}
+
+/** Starts measuring a round; the returned function ends it. */
+function measureRound(): (completed: number, failed: number) => RoundMeasure {
+  const cpu = process.cpuUsage();
+  const threads = threadCpu();
+  const machine = machineCpu();
+  const own = ownCpuSeconds();
+  const child = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0);
+  const started = performance.now();
+  return (completed, failed) => {
+    const ms = performance.now() - started;
+    const cpuUsed = process.cpuUsage(cpu);
+    const machineEnd = machineCpu();
+    const ownEnd = ownCpuSeconds();
+    const threadsEnd = threadCpu();
+    const threadDelta: Record<string, number> = {};
+    for (const [name, value] of Object.entries(threadsEnd)) threadDelta[name] = value - (threads[name] ?? 0);
+    return roundMeasure(completed, failed, {
+      ms,
+      processCpu: (cpuUsed.user + cpuUsed.system) / 1e6,
+      childCpu: childProcesses().reduce((s, c) => s + c.cpuSeconds, 0) - child,
+      machineBusy: machineEnd.busy - machine.busy,
+      others: machineEnd.busy - machine.busy - (ownEnd - own),
+      threads: threadDelta,
+    });
+  };
+}
+
+/** All rounds as one: total lifecycles over total time, CPU summed. */
+function totalOf(rounds: RoundMeasure[]): RoundMeasure {
+  const raw: RoundMeasure['raw'] = { ms: 0, processCpu: 0, childCpu: 0, machineBusy: 0, others: 0, threads: {} };
+  for (const r of rounds) {
+    raw.ms += r.raw.ms;
+    raw.processCpu += r.raw.processCpu;
+    raw.childCpu += r.raw.childCpu;
+    raw.machineBusy += r.raw.machineBusy;
+    raw.others += r.raw.others;
+    for (const [k, v] of Object.entries(r.raw.threads)) raw.threads[k] = (raw.threads[k] ?? 0) + v;
+  }
+  return roundMeasure(
+    rounds.reduce((s, r) => s + r.completed, 0),
+    rounds.reduce((s, r) => s + r.failed, 0),
+    raw,
+  );
+}
+
+/** The OMS's lifecycles/s as a share of the bare workflow's in the same round. */
+function ratioOf(oms: RoundMeasure, bare: RoundMeasure): number {
+  return bare.lifecyclesPerSecond > 0 ? round2(oms.lifecyclesPerSecond / bare.lifecyclesPerSecond) : Number.NaN;
+}
+
+function median(sorted: number[]): number {
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return round2(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+/**
+ * Waits until the workers have had nothing in flight for a second (bounded by `maxMs`): lifecycles that failed on the
+ * client side, or phase a's orders, may still be running, and their work must not be counted against the next round.
+ */
+async function settle(workers: Worker[], maxMs = 60_000): Promise<number> {
+  const started = performance.now();
+  let idleSince = performance.now();
+  while (performance.now() - started < maxMs) {
+    const busy = workers.some((w) => {
+      const status = w.getStatus();
+      return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
+    });
+    if (busy) idleSince = performance.now();
+    else if (performance.now() - idleSince >= 1000) break;
+    await sleep(100);
+  }
+  return round1((performance.now() - started) / 1000);
+}
+
+interface BareLifecycle {
+  workflowId: string;
+  method: PaymentMethod;
+  totalMs: number;
+}
+
+/**
+ * `count` bare lifecycles with `limit` in flight, half card-shaped and half marketplace-shaped as phase b's orders
+ * are; timed from the first start to the last stage, then (untimed) every workflow is checked to have completed.
+ */
+async function runBareRound(
+  bare: BareRunner,
+  prefix: string,
+  count: number,
+  limit: number,
+  deadline: AbortSignal,
+): Promise<{ measure: RoundMeasure; results: BareLifecycle[]; failures: string[] }> {
+  const end = measureRound();
+  const { results, failures } = await pool(count, limit, async (i) => {
+    const kind: 'card' | 'marketplace' = i % 2 === 0 ? 'card' : 'marketplace';
+    const run = await bare.lifecycle(`${prefix}-${i}`, kind, deadline, LIFECYCLE_TIMEOUT_MS);
+    return { ...run, method: kind };
+  });
+  const measure = end(results.length, failures.length);
+  const unfinished = await bare.completed(results.map((r) => r.workflowId));
+  return { measure: { ...measure }, results, failures: [...failures, ...unfinished] };
+}
+
+interface ShapeComparison {
+  sampled: { oms: number; bare: number };
+  /** Mean per lifecycle; both samples are half card, half marketplace. */
+  oms: LifecycleShape;
+  bare: LifecycleShape;
+  /** The same activities, local activities, signals and updates per lifecycle: the bare workflow is the OMS's shape. */
+  matches: boolean;
+  calls: { oms: ReturnType<typeof meanCalls>; bare: ReturnType<typeof meanCalls> };
+}
+
+function compareShapes(oms: HistoryEvent[][], bare: HistoryEvent[][]): ShapeComparison {
+  const omsShapes = oms.map(shapeOf);
+  const bareShapes = bare.map(shapeOf);
+  const o = meanShape(omsShapes.map((x) => x.shape));
+  const b = meanShape(bareShapes.map((x) => x.shape));
+  const same = (['activities', 'localActivities', 'signals', 'updates'] as const).every((k) => o[k] === b[k]);
+  return {
+    sampled: { oms: oms.length, bare: bare.length },
+    oms: o,
+    bare: b,
+    matches: same,
+    calls: { oms: meanCalls(omsShapes.map((x) => x.calls)), bare: meanCalls(bareShapes.map((x) => x.calls)) },
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 /**
@@ -778,6 +996,7 @@ async function main(): Promise<number> {
   let orm: OmsORM | undefined;
   let worker: RunningWorker | undefined;
   let api: RunningApi | undefined;
+  let bare: BareRunner | undefined;
   let exitCode = 0;
   const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}`);
 
@@ -786,6 +1005,7 @@ async function main(): Promise<number> {
     temporal = await connectTemporal(config, { dataDir: null });
     orm = await openDatabase(config);
     worker = await startWorker(config, temporal, orm);
+    bare = await startBare(temporal);
     api = await startApi(config, temporal, orm, 0);
     const bootMs = performance.now() - bootStart;
     log(
@@ -811,7 +1031,11 @@ async function main(): Promise<number> {
       runLifecycle(http, planOrder('warm'), options.pollMs, watcher),
     );
     if (warm.failures.length > 0) throw new BenchError(`warm-up failed: ${warm.failures[0]}`);
-    log(`warm-up: ${options.warmup} lifecycles`);
+    if (options.warmup > 0) {
+      const bareWarm = await runBareRound(bare, 'warm', options.warmup, Math.min(options.warmup, 10), deadline.signal);
+      if (bareWarm.failures.length > 0) throw new BenchError(`bare warm-up failed: ${bareWarm.failures[0]}`);
+    }
+    log(`warm-up: ${options.warmup} lifecycles of the OMS and of the bare workflow`);
 
     // ---- phase a: open-loop POST /orders at a fixed rate
     const latencyCount = Math.round(options.rate * options.latencySeconds);
@@ -862,34 +1086,76 @@ async function main(): Promise<number> {
       return pollOrder(http, plan, id, resting, (o) => o.status === resting, 100, settleUntil);
     });
 
-    // ---- phase b: full lifecycles, bounded concurrency
-    const cpuBefore = process.cpuUsage();
-    const threadsBefore = threadCpu();
-    const machineB = machineCpu();
-    const ownB = ownCpuSeconds();
+    // ---- phase b: rounds of full OMS lifecycles, each followed by as many bare-workflow lifecycles
+    const omsRounds: RoundMeasure[] = [];
+    const bareRounds: RoundMeasure[] = [];
+    const results: LifecycleTimes[] = [];
+    const failures: string[] = [];
+    const bareResults: BareLifecycle[] = [];
+    const bareFailures: string[] = [];
     const loopB = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-    loopB.enable();
-    const childCpuBefore = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0);
-    const phaseBStart = performance.now();
-    const { results, failures } = await pool(options.orders, options.concurrency, () =>
-      runLifecycle(http, planOrder('run'), options.pollMs, watcher),
-    );
-    const phaseBMs = performance.now() - phaseBStart;
-    const cpu = process.cpuUsage(cpuBefore);
-    const threads = cpuDelta(threadsBefore, threadCpu());
-    loopB.disable();
-    const machineBEnd = machineCpu();
-    const ownBEnd = ownCpuSeconds();
-    const coresBusy = (from: { busy: number }, to: { busy: number }, ms: number) =>
-      Math.round(((to.busy - from.busy) / (ms / 1000)) * 100) / 100;
-    const childCpu = childProcesses().reduce((s, c) => s + c.cpuSeconds, 0) - childCpuBefore;
-    const throughput = results.length / (phaseBMs / 1000);
-    log(
-      `phase b: ${results.length}/${options.orders} lifecycles in ${(phaseBMs / 1000).toFixed(1)} s = ${throughput.toFixed(1)}/s`,
-    );
+    const workers = [worker.worker, bare.worker];
+    const settled: { beforeOms: number; beforeBare: number }[] = [];
+    for (let round = 1; round <= options.rounds && !deadline.signal.aborted; round++) {
+      const beforeOms = await settle(workers);
+      loopB.enable();
+      const oms = measureRound();
+      const omsRun = await pool(options.orders, options.concurrency, () =>
+        runLifecycle(http, planOrder('run'), options.pollMs, watcher),
+      );
+      omsRounds.push(oms(omsRun.results.length, omsRun.failures.length));
+      loopB.disable();
+      results.push(...omsRun.results);
+      failures.push(...omsRun.failures);
+      const beforeBare = await settle(workers);
+      settled.push({ beforeOms, beforeBare });
+      const bareRun = await runBareRound(bare, `r${round}`, options.bareOrders, options.concurrency, deadline.signal);
+      bareRounds.push(bareRun.measure);
+      bareResults.push(...bareRun.results);
+      bareFailures.push(...bareRun.failures);
+      const o = omsRounds.at(-1)!;
+      const r = bareRounds.at(-1)!;
+      log(
+        `round ${round}: OMS ${o.completed}/${options.orders} in ${o.seconds} s = ${o.lifecyclesPerSecond}/s, ` +
+          `bare ${r.completed}/${options.bareOrders} in ${r.seconds} s = ${r.lifecyclesPerSecond}/s, ratio ${ratioOf(o, r)}` +
+          ` (settled ${beforeOms} s before the OMS, ${beforeBare} s before the bare)`,
+      );
+    }
+    const omsTotal = totalOf(omsRounds);
+    const bareTotal = totalOf(bareRounds);
+    const throughput = omsTotal.lifecyclesPerSecond;
+    // A round with a failed lifecycle on either side says nothing about speed (a timed-out lifecycle is not counted
+    // but its work was done): its figures are printed, its ratio is left out of the median.
+    const clean = (i: number) => omsRounds[i]!.failed === 0 && bareRounds[i]?.failed === 0;
+    const sortedRatios = omsRounds
+      .map((o, i) => (clean(i) ? ratioOf(o, bareRounds[i]!) : Number.NaN))
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+    const ratio = {
+      median: median(sortedRatios),
+      min: sortedRatios[0] ?? Number.NaN,
+      max: sortedRatios.at(-1) ?? Number.NaN,
+      rounds: sortedRatios.length,
+      excludedRounds: omsRounds.length - sortedRatios.length,
+    };
+    // Cross-check that a shared machine disturbs less: the bare lifecycle's CPU (this process and the Temporal server)
+    // as a share of the OMS lifecycle's. On a machine of its own, CPU-bound, it is what the throughput ratio tends to.
+    const cpuOf = (m: RoundMeasure) => m.cpuMsPerLifecycle.benchProcess + m.cpuMsPerLifecycle.temporalServer;
+    const cpuRatioOf = (o: RoundMeasure, b: RoundMeasure) => (cpuOf(o) > 0 ? round2(cpuOf(b) / cpuOf(o)) : Number.NaN);
+    const sortedCpuRatios = omsRounds
+      .map((o, i) => (clean(i) ? cpuRatioOf(o, bareRounds[i]!) : Number.NaN))
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+    const cpuRatio = {
+      median: median(sortedCpuRatios),
+      min: sortedCpuRatios[0] ?? Number.NaN,
+      max: sortedCpuRatios.at(-1) ?? Number.NaN,
+    };
+    log(`phase b: ${results.length}/${options.orders * omsRounds.length} lifecycles, ratio median ${ratio.median}`);
 
     let profile: HistoryProfile | null = null;
     let acceptance: AcceptanceProfile | null = null;
+    let shape: ShapeComparison | null = null;
     if (options.profileSample > 0 && latencyOrders.length > 0) {
       const step = Math.max(1, Math.floor(latencyOrders.length / options.profileSample));
       const sample = latencyOrders.filter((_, i) => i % step === 0).slice(0, options.profileSample);
@@ -899,16 +1165,22 @@ async function main(): Promise<number> {
       );
     }
     if (options.profileSample > 0 && results.length > 0) {
-      const step = Math.max(1, Math.floor(results.length / options.profileSample));
-      const sample = results.filter((_, i) => i % step === 0).slice(0, options.profileSample);
-      profile = await profileHistories(
-        temporal,
-        sample.map((r) => r.id),
-      );
+      const histories: HistoryEvent[][] = [];
+      for (const r of sampleByMethod(results, options.profileSample)) {
+        histories.push(await orderLifecycleEvents(temporal, r.id));
+      }
+      profile = profileHistories(histories);
+      const bareHistories: HistoryEvent[][] = [];
+      for (const r of sampleByMethod(bareResults, options.profileSample)) {
+        const history = await temporal.client.workflow.getHandle(r.workflowId).fetchHistory();
+        bareHistories.push(history.events ?? []);
+      }
+      shape = compareShapes(histories, bareHistories);
     }
 
     memory.stop();
     const children = childProcesses();
+    const lifecycleRate = (m: RoundMeasure) => m.lifecyclesPerSecond;
     const result = {
       bench: 'oms-lifecycle',
       database: databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgresql',
@@ -930,12 +1202,14 @@ async function main(): Promise<number> {
         otherProcessesCores: othersCores(machineA, machineAEnd, ownA, ownAEnd, phaseAMs),
       },
       throughput: {
-        orders: options.orders,
+        orders: options.orders * omsRounds.length,
         completed: results.length,
         failed: failures.length,
         concurrency: options.concurrency,
-        seconds: Math.round(phaseBMs / 100) / 10,
-        lifecyclesPerSecond: Math.round(throughput * 100) / 100,
+        rounds: omsRounds.length,
+        seconds: omsTotal.seconds,
+        lifecyclesPerSecond: throughput,
+        roundsLifecyclesPerSecond: omsRounds.map(lifecycleRate),
         lifecycleMs: summarize(results.map((r) => r.totalMs)),
         stagesMs: {
           create: summarize(results.map((r) => r.createMs)),
@@ -944,17 +1218,45 @@ async function main(): Promise<number> {
           trackingToDelivered: summarize(results.map((r) => r.toDeliveredMs)),
         },
         eventLoopDelayMs: loopDelay(loopB),
-        machineCoresBusy: coresBusy(machineB, machineBEnd, phaseBMs),
-        otherProcessesCores: othersCores(machineB, machineBEnd, ownB, ownBEnd, phaseBMs),
-        cpuMsPerLifecycle: {
-          benchProcess: Math.round(((cpu.user + cpu.system) / 1e3 / Math.max(1, results.length)) * 10) / 10,
-          temporalServer: Math.round(((childCpu * 1e3) / Math.max(1, results.length)) * 10) / 10,
-        },
-        cpuSeconds: {
-          benchProcess: Math.round(((cpu.user + cpu.system) / 1e6) * 10) / 10,
-          temporalServer: Math.round(childCpu * 10) / 10,
-          benchThreads: threads,
-        },
+        machineCoresBusy: omsTotal.machineCoresBusy,
+        otherProcessesCores: omsTotal.otherProcessesCores,
+        cpuMsPerLifecycle: omsTotal.cpuMsPerLifecycle,
+        cpuSeconds: omsTotal.cpuSeconds,
+      },
+      bare: {
+        workflow: 'bareLifecycle (scripts/bench-bare-workflow.ts)',
+        orders: options.bareOrders * bareRounds.length,
+        completed: bareResults.length,
+        failed: bareFailures.length,
+        concurrency: options.concurrency,
+        seconds: bareTotal.seconds,
+        lifecyclesPerSecond: bareTotal.lifecyclesPerSecond,
+        roundsLifecyclesPerSecond: bareRounds.map(lifecycleRate),
+        lifecycleMs: summarize(bareResults.map((r) => r.totalMs)),
+        machineCoresBusy: bareTotal.machineCoresBusy,
+        otherProcessesCores: bareTotal.otherProcessesCores,
+        cpuMsPerLifecycle: bareTotal.cpuMsPerLifecycle,
+        cpuSeconds: bareTotal.cpuSeconds,
+      },
+      relative: {
+        /** The OMS's full lifecycles/s over the bare workflow's, per round, then the median and spread. */
+        ratio,
+        /** Bare CPU per lifecycle over the OMS's (both processes), per counted round: less disturbed by neighbours. */
+        cpuRatio,
+        rounds: omsRounds.map((o, i) => ({
+          round: i + 1,
+          omsLifecyclesPerSecond: o.lifecyclesPerSecond,
+          bareLifecyclesPerSecond: bareRounds[i]!.lifecyclesPerSecond,
+          ratio: ratioOf(o, bareRounds[i]!),
+          cpuRatio: cpuRatioOf(o, bareRounds[i]!),
+          counted: clean(i),
+          omsFailed: o.failed,
+          bareFailed: bareRounds[i]!.failed,
+          settleSeconds: settled[i]!,
+          omsOtherProcessesCores: o.otherProcessesCores,
+          bareOtherProcessesCores: bareRounds[i]!.otherProcessesCores,
+        })),
+        shape,
       },
       memory: {
         peakRssSampledMb: Math.round(memory.peakRss / 1024 / 1024),
@@ -966,14 +1268,15 @@ async function main(): Promise<number> {
       profile,
       acceptance,
       targets: {
-        lifecyclesPerSecond: { want: '>= 20', got: Math.round(throughput * 100) / 100, met: throughput >= 20 },
+        lifecyclesPerSecond: { want: '>= 20', got: throughput, met: throughput >= 20 },
         postOrdersP99Ms: { want: '< 150', got: postLatency.p99, met: postLatency.p99 < 150 },
       },
-      failures: [...latencyFailures, ...failures].slice(0, 5),
+      failures: [...latencyFailures, ...failures, ...bareFailures].slice(0, 5),
     };
     printTable(result);
     console.log(JSON.stringify(result));
-    if (failures.length > 0 || latencyFailures.length > 0) exitCode = 1;
+    if (failures.length > 0 || latencyFailures.length > 0 || bareFailures.length > 0) exitCode = 1;
+    if (omsRounds.length < options.rounds) exitCode = 1;
   } catch (err) {
     console.error('bench failed:', err);
     exitCode = 1;
@@ -988,6 +1291,7 @@ async function main(): Promise<number> {
     forced.unref();
     await api?.close().catch(() => undefined);
     await worker?.stop().catch(() => undefined);
+    await bare?.stop().catch(() => undefined);
     if (orm) await closeORM(orm).catch(() => undefined);
     await temporal?.close().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
@@ -1013,6 +1317,7 @@ interface TableInput {
   throughput: {
     completed: number;
     orders: number;
+    rounds: number;
     concurrency: number;
     seconds: number;
     lifecyclesPerSecond: number;
@@ -1022,8 +1327,57 @@ interface TableInput {
     otherProcessesCores: number;
     cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
   };
+  bare: {
+    completed: number;
+    orders: number;
+    seconds: number;
+    lifecyclesPerSecond: number;
+    lifecycleMs: ReturnType<typeof summarize>;
+    machineCoresBusy: number;
+    otherProcessesCores: number;
+    cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
+  };
+  relative: {
+    ratio: { median: number; min: number; max: number; rounds: number; excludedRounds: number };
+    cpuRatio: { median: number; min: number; max: number };
+    rounds: {
+      round: number;
+      omsLifecyclesPerSecond: number;
+      bareLifecyclesPerSecond: number;
+      ratio: number;
+      counted: boolean;
+      omsFailed: number;
+      bareFailed: number;
+    }[];
+    shape: ShapeComparison | null;
+  };
   memory: { peakRssSampledMb: number; maxRssMb: number; children: { name: string; peakRssMb: number }[] };
   targets: Record<string, { want: string; got: number; met: boolean }>;
+}
+
+/** The shape comparison as table rows: one per measure, OMS then bare, so a reader can see they are the same work. */
+function shapeRows(shape: ShapeComparison | null): [string, string][] {
+  if (!shape) return [];
+  const label: Record<keyof LifecycleShape, string> = {
+    events: 'history events',
+    workflowTasks: 'workflow tasks',
+    activities: 'activities',
+    localActivities: 'local activities',
+    signals: 'signals',
+    updates: 'updates',
+    timers: 'timers',
+    searchAttributeUpserts: 'search-attribute upserts',
+  };
+  return [
+    [
+      `shape per lifecycle, OMS / bare (${shape.sampled.oms} / ${shape.sampled.bare} histories)`,
+      shape.matches ? 'same activities, local activities, signals, updates' : 'DIFFERENT: update BARE_PLANS',
+    ],
+    ...(Object.keys(label) as (keyof LifecycleShape)[]).map((k): [string, string] => [
+      `  ${label[k]}`,
+      `${shape.oms[k]} / ${shape.bare[k]}`,
+    ]),
+  ];
 }
 
 function printTable(r: TableInput): void {
@@ -1040,7 +1394,7 @@ function printTable(r: TableInput): void {
     ],
     ['  machine, event-loop delay p99', `${cores(l)}, ${l.eventLoopDelayMs.p99} ms`],
     [
-      `full lifecycles (${t.completed}/${t.orders}, ${t.concurrency} in flight, client ${r.client})`,
+      `full lifecycles (${t.completed}/${t.orders} in ${t.rounds} rounds, ${t.concurrency} in flight, client ${r.client})`,
       `${t.lifecyclesPerSecond}/s in ${t.seconds} s`,
     ],
     ['  lifecycle latency', `p50 ${t.lifecycleMs.p50} ms  p99 ${t.lifecycleMs.p99} ms  max ${t.lifecycleMs.max} ms`],
@@ -1049,6 +1403,40 @@ function printTable(r: TableInput): void {
       '  CPU per lifecycle',
       `${t.cpuMsPerLifecycle.benchProcess} ms OMS+bench process, ${t.cpuMsPerLifecycle.temporalServer} ms Temporal server`,
     ],
+    [
+      `bare workflow lifecycles (${r.bare.completed}/${r.bare.orders}, same server, same client)`,
+      `${r.bare.lifecyclesPerSecond}/s in ${r.bare.seconds} s`,
+    ],
+    [
+      '  lifecycle latency',
+      `p50 ${r.bare.lifecycleMs.p50} ms  p99 ${r.bare.lifecycleMs.p99} ms  max ${r.bare.lifecycleMs.max} ms`,
+    ],
+    ['  machine', cores(r.bare)],
+    [
+      '  CPU per lifecycle',
+      `${r.bare.cpuMsPerLifecycle.benchProcess} ms bench process, ${r.bare.cpuMsPerLifecycle.temporalServer} ms Temporal server`,
+    ],
+    ...r.relative.rounds.map((x): [string, string] => [
+      `  round ${x.round}`,
+      `OMS ${x.omsLifecyclesPerSecond}/s, bare ${x.bareLifecyclesPerSecond}/s, ratio ${x.ratio}` +
+        (x.counted ? '' : ` (not counted: ${x.omsFailed} OMS and ${x.bareFailed} bare lifecycles failed)`),
+    ]),
+    [
+      'OMS / bare lifecycles/s ratio',
+      r.relative.ratio.rounds === 0
+        ? 'none: no round ran without a failed lifecycle'
+        : `median ${r.relative.ratio.median} (min ${r.relative.ratio.min} – max ${r.relative.ratio.max}, ` +
+          `${r.relative.ratio.rounds} rounds` +
+          (r.relative.ratio.excludedRounds > 0 ? `, ${r.relative.ratio.excludedRounds} left out` : '') +
+          ')',
+    ],
+    [
+      '  bare / OMS CPU per lifecycle',
+      r.relative.ratio.rounds === 0
+        ? 'none'
+        : `median ${r.relative.cpuRatio.median} (min ${r.relative.cpuRatio.min} – max ${r.relative.cpuRatio.max})`,
+    ],
+    ...shapeRows(r.relative.shape),
     [
       'peak RSS',
       `${r.memory.peakRssSampledMb} MB sampled, ${r.memory.maxRssMb} MB maxRSS (this process)` +

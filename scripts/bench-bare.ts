@@ -1,0 +1,178 @@
+// The bench's reference: the bare workflow of scripts/bench-bare-workflow.ts, on the same Temporal server, driven by
+// the same Temporal client the OMS's gateway uses, with the calls the OMS's HTTP routes make for one lifecycle:
+// start + the acceptance update (POST /orders), then one signal per callback (payment for card orders, packed,
+// picked_up, delivered), the carrier's signals only once the label is in, as the bench's OMS client waits for it.
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { TemporalHandle } from '../workers/system';
+import {
+  bareAcceptUpdate,
+  bareEventSignal,
+  type BareActivities,
+  type BarePlan,
+  type BareStage,
+  type bareLifecycle,
+} from './bench-bare-workflow';
+
+export const BARE_TASK_QUEUE = 'oms-bench-bare';
+const bareWorkflowPath = fileURLToPath(new URL('./bench-bare-workflow.ts', import.meta.url));
+
+interface BarePlanTemplate {
+  stages: BareStage[];
+  acceptAfter: number;
+  signals: number;
+  gate: number;
+  /** Signals the client sends before waiting for the gate. */
+  before: number;
+}
+
+/**
+ * The order lifecycle's stages as phase b's histories record them (2026-12-02, workflows/order.ts at b5bcba4): what
+ * one workflow task runs, after which signal. Card: acceptance (validate, reserve, notify, write-back, read model:
+ * 5 local), payment → invoice, ERP sale, picking task (3 regular) + 3 local, packed and the three done → label
+ * (1 regular) + 3 local, label → read model (1 local), picked_up → notify, write-back, commit stock, read model
+ * (4 local), delivered → 3 local. Marketplace orders arrive paid: the acceptance runs 7 local and starts the three.
+ * `gate`: the stage whose local activities the client waits for before it sends the carrier's signals (the OMS
+ * client waits until the order shows its tracking number, which the label's read-model write puts there).
+ */
+export const BARE_PLANS: Record<'card' | 'marketplace', BarePlanTemplate> = {
+  card: {
+    stages: [
+      { afterSignals: 0, activities: 0, localActivities: 5 },
+      { afterSignals: 1, activities: 3, localActivities: 3 },
+      { afterSignals: 2, activities: 1, localActivities: 3 },
+      { afterSignals: 2, activities: 0, localActivities: 1 },
+      { afterSignals: 3, activities: 0, localActivities: 4 },
+      { afterSignals: 4, activities: 0, localActivities: 3 },
+    ],
+    acceptAfter: 0,
+    signals: 4,
+    gate: 3,
+    // signals sent before the gate: payment, packed
+    before: 2,
+  },
+  marketplace: {
+    stages: [
+      { afterSignals: 0, activities: 3, localActivities: 7 },
+      { afterSignals: 1, activities: 1, localActivities: 3 },
+      { afterSignals: 1, activities: 0, localActivities: 1 },
+      { afterSignals: 2, activities: 0, localActivities: 4 },
+      { afterSignals: 3, activities: 0, localActivities: 3 },
+    ],
+    acceptAfter: 0,
+    signals: 3,
+    gate: 2,
+    // packed
+    before: 1,
+  },
+};
+
+type Waiter = { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
+
+/** News of the no-op local activities: the client waits for a stage as the OMS client waits for the read model. */
+class StageWatcher {
+  private readonly waiting = new Map<string, Waiter>();
+
+  ran(key: string, stage: number): void {
+    const id = `${key}#${stage}`;
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    this.waiting.delete(id);
+    clearTimeout(waiter.timer);
+    waiter.resolve();
+  }
+
+  /** Registered before the signal that causes the stage, so its news cannot be missed. */
+  next(key: string, stage: number, timeoutMs: number): Promise<void> {
+    const id = `${key}#${stage}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`${key}: timed out waiting for stage ${stage}`));
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.set(id, { resolve, reject, timer });
+    });
+  }
+}
+
+export interface BareRunner {
+  worker: Worker;
+  /** One bare lifecycle, card- or marketplace-shaped; resolves when its last stage has run, with its workflow id. */
+  lifecycle(
+    key: string,
+    kind: 'card' | 'marketplace',
+    deadline: AbortSignal,
+    timeoutMs: number,
+  ): Promise<{ workflowId: string; totalMs: number }>;
+  /** Waits until the workflows have completed (after a round, not timed): a lifecycle that never ends is a failure. */
+  completed(workflowIds: string[]): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the bench's own worker for the bare workflow and returns the client side that drives it. */
+export async function startBare(temporal: TemporalHandle): Promise<BareRunner> {
+  const watcher = new StageWatcher();
+  const activities: BareActivities = {
+    bareActivity: async () => undefined,
+    bareLocalActivity: async (key, stage) => watcher.ran(key, stage),
+  };
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue: BARE_TASK_QUEUE,
+    workflowsPath: bareWorkflowPath,
+    activities,
+  });
+  const done = worker.run();
+  const client: Client = temporal.client;
+  const workflowId = (key: string) => `bench-bare:${key}`;
+
+  return {
+    worker,
+    lifecycle: (key, kind, deadline, timeoutMs) =>
+      client.withAbortSignal(AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]), async () => {
+        const started = performance.now();
+        const { gate, before, ...shape } = BARE_PLANS[kind];
+        const plan: BarePlan = { key, ...shape };
+        const last = watcher.next(key, plan.stages.length - 1, timeoutMs);
+        const gated = watcher.next(key, gate, timeoutMs);
+        // Both are awaited below; a failure before that point must not surface as an unhandled rejection.
+        last.catch(() => undefined);
+        gated.catch(() => undefined);
+        // As the gateway's createOrder: start (FAIL + REJECT_DUPLICATE), then the acceptance update.
+        const handle = await client.workflow.start<typeof bareLifecycle>('bareLifecycle', {
+          workflowId: workflowId(key),
+          taskQueue: BARE_TASK_QUEUE,
+          args: [plan],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        await handle.executeUpdate(bareAcceptUpdate, { args: [{ requestId: key }] });
+        let sent = 0;
+        for (; sent < before; sent++) await handle.signal(bareEventSignal, { eventId: `${key}-${sent}` });
+        await gated;
+        for (; sent < plan.signals; sent++) await handle.signal(bareEventSignal, { eventId: `${key}-${sent}` });
+        await last;
+        return { workflowId: handle.workflowId, totalMs: performance.now() - started };
+      }),
+
+    async completed(workflowIds) {
+      const failures: string[] = [];
+      for (const id of workflowIds) {
+        try {
+          await client.workflow.getHandle(id).result();
+        } catch (err) {
+          failures.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return failures;
+    },
+
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// `npm run bench -- --quick` end to end, as a reader runs it: its own embedded Temporal server, a fresh SQLite file,
+// the OMS driven over HTTP and the bare reference workflow on the same server. A smoke test of what the bench prints,
+// never of how fast anything was: the machine's speed drifts too much for that.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+interface BenchRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBench(args: string[], timeoutMs: number): Promise<BenchRun> {
+  // Only the flags under test: BENCH_* variables of the caller's shell would change the run.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BENCH_')));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tsx, 'scripts/bench.ts', ...args], { cwd: root, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface RoundFigures {
+  round: number;
+  omsLifecyclesPerSecond: number;
+  bareLifecyclesPerSecond: number;
+  ratio: number;
+}
+
+interface BenchJson {
+  throughput: { completed: number; failed: number; rounds: number; lifecyclesPerSecond: number };
+  bare: { completed: number; failed: number; lifecyclesPerSecond: number };
+  relative: {
+    ratio: { median: number; min: number; max: number; rounds: number };
+    cpuRatio: { median: number; min: number; max: number };
+    rounds: RoundFigures[];
+    shape: {
+      matches: boolean;
+      oms: Record<string, number>;
+      bare: Record<string, number>;
+    };
+  };
+  calibrationMs: number;
+  failures: string[];
+}
+
+describe('npm run bench -- --quick', () => {
+  let run: BenchRun;
+  let json: BenchJson;
+
+  beforeAll(async () => {
+    run = await runBench(['--quick'], 170_000);
+    const last = run.stdout.trim().split('\n').at(-1) ?? '';
+    try {
+      json = JSON.parse(last) as BenchJson;
+    } catch {
+      throw new Error(`the bench printed no JSON line (exit ${run.code}); stderr ends:\n${run.stderr.slice(-3000)}`);
+    }
+  }, 180_000);
+
+  test('runs two rounds of OMS and bare lifecycles without a failure and exits 0', () => {
+    expect({ code: run.code, failures: json.failures }).toEqual({ code: 0, failures: [] });
+    expect(json.throughput).toMatchObject({ completed: 20, failed: 0, rounds: 2 });
+    expect(json.bare).toMatchObject({ completed: 20, failed: 0 });
+  });
+
+  test('prints the ratio line with the median and spread the JSON line carries', () => {
+    const ratioLine = /^OMS \/ bare lifecycles\/s ratio\s+median (\S+) \(min (\S+) – max (\S+), 2 rounds\)$/m;
+    const line = ratioLine.exec(run.stdout);
+    expect(line).not.toBeNull();
+    const [, median, min, max] = line!.map(Number);
+    expect({ median, min, max }).toEqual({
+      median: json.relative.ratio.median,
+      min: json.relative.ratio.min,
+      max: json.relative.ratio.max,
+    });
+    expect(json.relative.ratio.median).toBeGreaterThan(0);
+    expect(json.relative.ratio.min).toBeLessThanOrEqual(json.relative.ratio.median);
+    expect(json.relative.ratio.median).toBeLessThanOrEqual(json.relative.ratio.max);
+    expect(json.calibrationMs).toBeGreaterThan(0);
+    expect(json.relative.cpuRatio.median).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^ {2}bare \/ OMS CPU per lifecycle\s+median \S+ \(min \S+ – max \S+\)$/m);
+  });
+
+  test("each round's ratio is that round's OMS lifecycles/s over the bare workflow's", () => {
+    expect(json.relative.rounds.map((r) => r.round)).toEqual([1, 2]);
+    for (const r of json.relative.rounds) {
+      expect(r.omsLifecyclesPerSecond).toBeGreaterThan(0);
+      expect(r.bareLifecyclesPerSecond).toBeGreaterThan(0);
+      expect(r.ratio).toBeCloseTo(r.omsLifecyclesPerSecond / r.bareLifecyclesPerSecond, 1);
+    }
+    const sorted = json.relative.rounds.map((r) => r.ratio).sort((a, b) => a - b);
+    expect(json.relative.ratio.median).toBeCloseTo((sorted[0]! + sorted[1]!) / 2, 1);
+  });
+
+  test('the bare workflow runs as many activities, local activities, signals, updates as an order, by history', () => {
+    const { shape } = json.relative;
+    expect(shape.matches).toBe(true);
+    for (const key of ['activities', 'localActivities', 'signals', 'updates'] as const) {
+      expect({ key, bare: shape.bare[key] }).toEqual({ key, bare: shape.oms[key] });
+    }
+    // The counts come from real histories, not from the plan: an order runs activities and receives signals.
+    expect(shape.oms.activities).toBeGreaterThanOrEqual(4);
+    expect(shape.oms.signals).toBeGreaterThanOrEqual(3);
+    expect(shape.oms.updates).toBe(1);
+    for (const key of ['events', 'workflowTasks', 'timers', 'searchAttributeUpserts']) {
+      expect(typeof shape.oms[key]).toBe('number');
+      expect(typeof shape.bare[key]).toBe('number');
+    }
+    expect(run.stdout).toMatch(/^shape per lifecycle, OMS \/ bare \(\d+ \/ \d+ histories\)\s+same activities/m);
+  });
+});
