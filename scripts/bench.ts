@@ -1003,7 +1003,7 @@ async function main(): Promise<number> {
   try {
     const bootStart = performance.now();
     temporal = await connectTemporal(config, { dataDir: null });
-    orm = await openDatabase(config);
+    orm = await openDatabase(config, { migrate: true });
     worker = await startWorker(config, temporal, orm);
     bare = await startBare(temporal);
     api = await startApi(config, temporal, orm, 0);

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, msToNumber } from '@temporalio/common/lib/time';
+import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';

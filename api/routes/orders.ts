@@ -15,9 +15,11 @@ import {
 } from '../../contract/schemas';
 import type { OrderInput, OrderView, TimelineEntry } from '../../contract/types';
 import { orderIdFor } from '../../contract/workflow';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { KeyRing, Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { noteOrderId } from '../request-context';
 import { RouteTable } from '../route-table';
 
 // Any string: an id that cannot be an order is simply not found (404), like any other order the key cannot see.
@@ -107,6 +109,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         channel = body.channel;
       }
       const orderId = orderIdFor(channel, body.externalOrderId);
+      noteOrderId(orderId);
       // A known order answers from the read model: cheap for channel retries, and still right after Temporal's
       // retention has removed a long-closed workflow (which would otherwise let a second one start).
       const known = await store.getOrder(orderId);
@@ -218,11 +221,16 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     },
     async ({ res, params, body, principal }) => {
       assertVisible(principal, params.id);
-      const order = await orders.requestReturn(params.id, {
-        lines: body.lines,
-        reason: body.reason,
-        actor: principal.actor,
-      });
+      const order = await orders
+        .requestReturn(params.id, { lines: body.lines, reason: body.reason, actor: principal.actor })
+        .catch(async (err: unknown) => {
+          // A delivered order's workflow ends when its return window closes: say that, not just "closed".
+          const closed = err instanceof ApiError && err.code === 'conflict' && err.cause instanceof WorkflowNotFoundError;
+          if (closed && (await store.getOrder(params.id))?.status === 'delivered') {
+            throw new ApiError('conflict', 'the return window has closed', undefined, { cause: err });
+          }
+          throw err;
+        });
       res.status(202).json(viewFor(principal, order));
     },
   );

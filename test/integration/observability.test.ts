@@ -116,7 +116,7 @@ describe.each(DB_KINDS)('observability on %s', (kind) => {
       orderId,
     });
     const text = await metricsText();
-    expect(sample(text, 'oms_callbacks_total{sender="payment",outcome="unmatched"}')).toBe(1);
+    expect(sample(text, 'oms_callbacks_total{sender="payments",outcome="unmatched"}')).toBe(1);
   });
 
   test('GET /metrics shows the latency histogram by route pattern and status, never a raw path', async () => {
