@@ -987,7 +987,9 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'oms-bench-'));
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(tmp, 'oms.sqlite')}`;
   // Embedded Temporal on a free port, no UI, no state file; everything else as `npm start` configures it.
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_UI_PORT: '0' };
+  // Logs at warn unless OMS_LOG_LEVEL says otherwise: an access line per request would bury the report in the
+  // output (set OMS_LOG_LEVEL=info to measure with them, as a production API logs).
+  const env: NodeJS.ProcessEnv = { OMS_LOG_LEVEL: 'warn', ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_UI_PORT: '0' };
   delete env.TEMPORAL_ADDRESS;
   delete env.PORT;
   const config = loadConfig(env);

@@ -22,6 +22,7 @@ const config = loadConfig({
   OMS_PAYMENT_TIMEOUT_CARD: '3s',
   OMS_RETURN_WINDOW: '4s',
   OMS_STEP_RETRY: '2s',
+  OMS_LOG_LEVEL: 'warn',
 });
 const operator = { authorization: `Bearer ${config.operatorKeys[0]!.key}` };
 const webstore = { authorization: `Bearer ${config.apiKeys.webstore}` };
@@ -82,8 +83,8 @@ async function main(): Promise<void> {
   const carrier = (carrierName: string, trackingNumber: string, status: string) =>
     callback(`/callbacks/carriers/${carrierName}`, { eventId: event(), trackingNumber, status, at: new Date().toISOString() });
 
-  for (const sku of ['REC-1', 'REC-2']) {
-    await call('PUT', `/products/${sku}`, operator, { name: sku, price: '149.90', active: true });
+  for (const [sku, price] of [['REC-1', '149.90'], ['REC-2', '10.05']]) {
+    await call('PUT', `/products/${sku}`, operator, { name: sku, price, active: true });
     await call('PUT', `/inventory/${sku}`, operator, { onHand: 50, location: 'main' });
   }
   const run = `${Date.now()}`;

@@ -11,7 +11,7 @@ import {
   FailureType,
   ORDER_WORKFLOW_TYPE,
 } from '../../contract/workflow';
-import type { CarrierEventStatus, OrderInput, OrderView } from '../../contract/types';
+import type { CarrierEventStatus, OrderInput, OrderView, PaymentEventType } from '../../contract/types';
 import { fakeActivities, waitForOrder, withWorker } from './workflow-env';
 
 let queueSeq = 0;
@@ -43,7 +43,7 @@ export async function runOrder(
 export const at = () => new Date().toISOString();
 let eventSeq = 0;
 export const eventId = () => `evt-${++eventSeq}`;
-export const pay = (handle: WorkflowHandle, type: 'authorized' | 'captured' | 'failed', amount = '309.85', currency = 'TRY') =>
+export const pay = (handle: WorkflowHandle, type: PaymentEventType, amount = '309.85', currency = 'TRY') =>
   handle.signal(paymentEventSignal, { eventId: eventId(), type, amount, currency, at: at() });
 export const carrier = (handle: WorkflowHandle, status: CarrierEventStatus, id = eventId()) =>
   handle.signal(carrierEventSignal, { eventId: id, carrier: 'yurtici', trackingNumber: 'YK123', status, at: at() });

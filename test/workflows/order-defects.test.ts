@@ -216,6 +216,30 @@ describe('cancels take effect at once', () => {
     });
   });
 
+  test('R4: carrier movement after the order was canceled raises attention; without it the order ends after the tracking window', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await packAndLabel(handle);
+      const canceled = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'c' }] });
+      expect(canceled).toMatchObject({ status: 'canceled', needsAttention: false });
+      await carrier(handle, 'picked_up'); // the carrier took the parcel although its label was canceled
+      const flagged = await waitForOrder(handle, (o) => o.attention?.step === 'carrier_after_cancel');
+      expect(flagged.status).toBe('canceled');
+      await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'parcel recalled from the hub' }] });
+      const final = (await handle.result()) as OrderView;
+      expect(final).toMatchObject({ status: 'canceled', needsAttention: false });
+    });
+    const quiet = fakeActivities();
+    await run(quiet, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
+      await accept(handle);
+      await packAndLabel(handle);
+      await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'c' }] });
+      const final = (await handle.result()) as OrderView; // the result call lets the clock run past the window
+      expect(final).toMatchObject({ status: 'canceled', needsAttention: false });
+    });
+  });
+
   test('R4: once the carrier reports the parcel moving, a cancel is refused', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
@@ -385,6 +409,33 @@ describe('failures are visible', () => {
 });
 
 describe('spec paths', () => {
+  test('a provider\'s refunded event confirms a refund the OMS asked for: recorded, nothing else changes', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await accept(handle);
+      await pay(handle, 'captured');
+      await waitForOrder(handle, (o) => o.status === 'picking');
+      await pay(handle, 'refunded');
+      const order = await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'payment_event' && /^refunded/.test(t.detail ?? '')));
+      expect(order).toMatchObject({ status: 'picking', paymentStatus: 'captured', needsAttention: false });
+    });
+    expect(fake.calls).not.toContain('refundPayment');
+  });
+
+  test('a return not received within the tracking window raises needsAttention; its arrival clears it', async () => {
+    const fake = fakeActivities();
+    await run(fake, orderInput(), async (handle) => {
+      await deliver(handle);
+      await handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-2', quantity: 1 }], reason: 'changed_mind', actor: 'c' }] });
+      await env.sleep('7d');
+      const stuck = await waitForOrder(handle, (o) => o.needsAttention);
+      expect(stuck.attention).toMatchObject({ step: 'await_return', reason: 'return not received within 7d' });
+      await returnReceived(handle, [{ sku: 'SKU-2', quantity: 1, condition: 'sellable' }]);
+      const done = await waitForOrder(handle, (o) => o.status === 'return_completed');
+      expect(done.needsAttention).toBe(false);
+    });
+  });
+
   test('delivery_failed is recorded on the shipment and changes nothing; a later delivery completes', async () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {

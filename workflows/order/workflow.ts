@@ -8,7 +8,7 @@ import type { OrderInput, OrderView } from '../../contract/types';
 import { isCancelable } from '../../domain/order';
 import { priceOrder } from '../../domain/payments';
 import { acceptOrder } from './accept';
-import { cancelAndCompensate, cancelFromWithin } from './cancel';
+import { cancelAndCompensate, cancelFromWithin, watchCanceledParcel } from './cancel';
 import type { OrderContext } from './context';
 import { awaitDelivery, pickPackShip, startPicking, stockLines } from './fulfilment';
 import { registerHandlers } from './handlers';
@@ -58,6 +58,7 @@ export async function orderWorkflowV2(input: OrderInput): Promise<OrderView> {
     s.accepted = true;
     queueUntakenPayment(ctx);
     await settleLatePayments(ctx);
+    await watchCanceledParcel(ctx);
     await operator.alertsHandled();
     await Promise.all(ctx.status.work);
     await persisted();
