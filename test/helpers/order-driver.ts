@@ -4,6 +4,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   acceptanceUpdate,
+  cancelOrderUpdate,
   carrierEventSignal,
   orderWorkflowId,
   paymentEventSignal,
@@ -12,7 +13,42 @@ import {
   ORDER_WORKFLOW_TYPE,
 } from '../../contract/workflow';
 import type { CarrierEventStatus, OrderInput, OrderView, PaymentEventType } from '../../contract/types';
-import { fakeActivities, waitForOrder, withWorker } from './workflow-env';
+import { fakeActivities, startTimeSkippingEnv, waitForOrder, withWorker } from './workflow-env';
+
+/**
+ * A fresh time-skipping server per test (its clock is shared, and one test's leftover timers must not move
+ * another's); returns the current one and a `run` bound to it.
+ */
+export function timeSkippingSuite() {
+  let env: TestWorkflowEnvironment;
+  beforeEach(async () => {
+    env = await startTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await env?.teardown();
+  });
+  return {
+    env: () => env,
+    run: (fake: ReturnType<typeof fakeActivities>, input: OrderInput, body: (handle: WorkflowHandle) => Promise<void>) =>
+      runOrder(env, fake, input, body),
+  };
+}
+
+/**
+ * Sends a cancel whose compensations get stuck and moves the clock meanwhile (past the activity retries' backoff)
+ * until the cancel answers, as it does once a compensation waits for an operator; returns its answer.
+ */
+export async function cancelWhileClockRuns(env: TestWorkflowEnvironment, handle: WorkflowHandle, reason = 'operator_request'): Promise<OrderView> {
+  let answeredYet = false;
+  const clock = (async () => {
+    while (!answeredYet) await env.sleep('1m');
+  })();
+  const answered = await handle
+    .executeUpdate(cancelOrderUpdate, { args: [{ reason, actor: 'op' }] })
+    .finally(() => (answeredYet = true));
+  await clock;
+  return answered;
+}
 
 let queueSeq = 0;
 /** Runs one order on a fresh task queue with the given fakes. */

@@ -1,7 +1,5 @@
 // The order workflow v2 against the defects the 2026-12-02 review found in v1 (R1–R18, D4 of the fault run), and
 // the spec paths it listed as untested. Each test runs the real workflow on the time-skipping test server.
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   acceptanceUpdate,
   cancelOrderUpdate,
@@ -15,7 +13,7 @@ import {
 } from '../../contract/workflow';
 import { DEFAULT_TIMERS } from '../../contract/config';
 import type { OrderInput, OrderView } from '../../contract/types';
-import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder } from '../helpers/workflow-env';
+import { fakeActivities, orderInput, waitForOrder } from '../helpers/workflow-env';
 import {
   accept,
   at,
@@ -27,19 +25,12 @@ import {
   packAndLabel,
   pay,
   returnReceived,
-  runOrder,
+  cancelWhileClockRuns,
+  timeSkippingSuite,
 } from '../helpers/order-driver';
 
-let env: TestWorkflowEnvironment;
-beforeEach(async () => {
-  env = await startTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
-
-const run = (fake: ReturnType<typeof fakeActivities>, input: OrderInput, body: (handle: WorkflowHandle) => Promise<void>) =>
-  runOrder(env, fake, input, body);
+const suite = timeSkippingSuite();
+const { run } = suite;
 
 /** Orders whose failed steps do not retry on their own within a test (an operator decides). */
 const noAutoRetry = (overrides: Partial<OrderInput> = {}) => orderInput({ timers: { ...DEFAULT_TIMERS, stepRetry: '30d' }, ...overrides });
@@ -69,15 +60,15 @@ describe('money around a cancel', () => {
     const capture = { eventId: eventId(), type: 'captured' as const, amount: '309.85', currency: 'TRY', at: at() };
     await run(fake, input, async (handle) => {
       await accept(handle);
-      await env.sleep('31m');
-      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('10s');
+      await suite.env().sleep('31m');
+      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await suite.env().sleep('10s');
       const stuck = await waitForOrder(handle, (o) => o.attention?.step === 'compensate:release_stock');
       expect(stuck.status).toBe('new');
       await handle.signal(paymentEventSignal, capture);
       await handle.executeUpdate(retryStepUpdate, { args: [operator] });
       const final = await waitForOrder(handle, (o) => o.status === 'canceled' && o.timeline.some((t) => t.type === 'late_payment'));
       expect(final.cancelReason).toBe('payment_timeout');
-      const settlement = env.client.workflow.getHandle(latePaymentWorkflowId(input.orderId, capture.eventId));
+      const settlement = suite.env().client.workflow.getHandle(latePaymentWorkflowId(input.orderId, capture.eventId));
       expect(await settlement.result()).toMatchObject({ action: 'refunded', amount: '309.85' });
     });
     expect(fake.calls.filter((c) => c === 'refundPayment')).toHaveLength(1);
@@ -194,14 +185,7 @@ describe('cancels take effect at once', () => {
     await run(fake, noAutoRetry({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await packAndLabel(handle);
-      let answeredYet = false;
-      const clock = (async () => {
-        while (!answeredYet) await env.sleep('1m');
-      })();
-      const canceling = await handle
-        .executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'c' }] })
-        .finally(() => (answeredYet = true));
-      await clock;
+      const canceling = await cancelWhileClockRuns(suite.env(), handle, 'customer_request');
       expect(canceling.attention?.step).toBe('compensate:create_shipment');
       await carrier(handle, 'picked_up');
       const flagged = await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'attention_raised' && /carrier_after_cancel/.test(t.detail ?? '')));
@@ -262,7 +246,7 @@ describe('operator waits and stock', () => {
       const acceptance = settled(handle.executeUpdate(acceptanceUpdate, { args: [{ requestId: 'r' }] }));
       let answered = false;
       void acceptance.then(() => (answered = true));
-      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('10s');
+      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await suite.env().sleep('10s');
       const stuck = await waitForOrder(handle, (o) => o.attention?.step === 'reserve_stock');
       expect(stuck.status).toBe('new');
       expect(answered).toBe(false);
@@ -276,7 +260,7 @@ describe('operator waits and stock', () => {
   test('R18: an acceptance stuck on a failing step can be canceled', async () => {
     const fake = fakeActivities({ failing: { validateOrder: 'always' } });
     await run(fake, noAutoRetry(), async (handle) => {
-      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('10s');
+      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await suite.env().sleep('10s');
       await waitForOrder(handle, (o) => o.attention?.step === 'validate');
       const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'operator_request', actor: 'op' }] });
       expect(order).toMatchObject({ status: 'canceled', needsAttention: false });
@@ -290,10 +274,10 @@ describe('operator waits and stock', () => {
       await accept(handle);
       await packAndLabel(handle);
       await carrier(handle, 'picked_up');
-      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('5s');
+      for (let i = 0; i < 40 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await suite.env().sleep('5s');
       expect((await waitForOrder(handle, (o) => o.needsAttention)).attention?.step).toBe('commit_stock');
       await expectConflict(handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'x' }] }), /commit_stock cannot be skipped/);
-      await env.sleep('1m');
+      await suite.env().sleep('1m');
       const recovered = await waitForOrder(handle, (o) => !o.needsAttention);
       expect(recovered.timeline).toContainEqual(expect.objectContaining({ type: 'auto_retry', detail: 'commit_stock after 30 s' }));
       expect(recovered.timeline.some((t) => t.type === 'operator_retry')).toBe(false);
@@ -306,14 +290,7 @@ describe('operator waits and stock', () => {
     await run(fake, noAutoRetry({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await waitForOrder(handle, (o) => o.status === 'picking');
-      let answeredYet = false;
-      const clock = (async () => {
-        while (!answeredYet) await env.sleep('1m');
-      })();
-      const stuck = await handle
-        .executeUpdate(cancelOrderUpdate, { args: [{ reason: 'operator_request', actor: 'op' }] })
-        .finally(() => (answeredYet = true));
-      await clock;
+      const stuck = await cancelWhileClockRuns(suite.env(), handle, 'operator_request');
       expect(stuck.attention?.step).toBe('compensate:post_erp_sale');
       expect(fake.calls).not.toContain('reverseErpSale');
       await handle.executeUpdate(retryStepUpdate, { args: [operator] });
@@ -346,12 +323,12 @@ describe('failures are visible', () => {
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       let flagged: OrderView | undefined;
       for (let i = 0; i < 60 && !flagged; i++) {
-        await env.sleep('20s');
+        await suite.env().sleep('20s');
         const live = await waitForOrder(handle, () => true);
         if (live.attention?.step === 'read_model') flagged = live;
       }
       expect(flagged?.attention?.reason).toMatch(/cannot be written to the read model: recordOrder failed/);
-      await env.sleep('5m');
+      await suite.env().sleep('5m');
       const written = await waitForOrder(handle, (o) => o.status === 'picking' && !o.needsAttention);
       expect(written.timeline).toContainEqual(expect.objectContaining({ type: 'attention_cleared', detail: 'read_model: written again' }));
     });
@@ -363,7 +340,7 @@ describe('failures are visible', () => {
     const flaky = fakeActivities({ failing: { writeBackChannel: 2 } });
     await run(flaky, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
-      await env.sleep('1m');
+      await suite.env().sleep('1m');
       await waitForOrder(handle, (o) => o.status === 'picking');
     });
     expect(flaky.notifications).toContain('channel:new'); // the third attempt went through
@@ -372,7 +349,7 @@ describe('failures are visible', () => {
     await run(broken, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await waitForOrder(handle, (o) => o.status === 'picking');
-      await env.sleep('3h');
+      await suite.env().sleep('3h');
       const order = await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'background_failed'));
       expect(order.timeline).toContainEqual(
         expect.objectContaining({ type: 'background_failed', detail: expect.stringMatching(/^channel_write_back: writeBackChannel failed/) }),
@@ -427,7 +404,7 @@ describe('spec paths', () => {
     await run(fake, orderInput(), async (handle) => {
       await deliver(handle);
       await handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-2', quantity: 1 }], reason: 'changed_mind', actor: 'c' }] });
-      await env.sleep('7d');
+      await suite.env().sleep('7d');
       const stuck = await waitForOrder(handle, (o) => o.needsAttention);
       expect(stuck.attention).toMatchObject({ step: 'await_return', reason: 'return not received within 7d' });
       await returnReceived(handle, [{ sku: 'SKU-2', quantity: 1, condition: 'sellable' }]);
@@ -457,7 +434,7 @@ describe('spec paths', () => {
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await packAndLabel(handle);
-      await env.sleep('7d');
+      await suite.env().sleep('7d');
       const stuck = await waitForOrder(handle, (o) => o.needsAttention);
       expect(stuck.attention).toMatchObject({ step: 'await_pickup', reason: 'no carrier pick-up within 7d' });
       await carrier(handle, 'picked_up');

@@ -1,24 +1,18 @@
 // The order workflow on the real time-skipping test server, every path of the spec, activities faked.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   acceptanceUpdate,
   cancelOrderUpdate,
-  carrierEventSignal,
-  orderWorkflowId,
   paymentEventSignal,
   refundDecisionUpdate,
   requestReturnUpdate,
   retryStepUpdate,
   skipStepUpdate,
-  warehouseEventSignal,
-  FailureType,
-  ORDER_WORKFLOW_TYPE,
   latePaymentWorkflowId,
 } from '../../contract/workflow';
-import type { OrderInput, OrderView } from '../../contract/types';
-import { fakeActivities, orderInput, startTimeSkippingEnv, waitForOrder } from '../helpers/workflow-env';
+import type { OrderView } from '../../contract/types';
+import { fakeActivities, orderInput, waitForOrder } from '../helpers/workflow-env';
 import {
   accept,
   at,
@@ -32,21 +26,12 @@ import {
   packed,
   pay,
   returnReceived,
-  runOrder,
+  cancelWhileClockRuns,
+  timeSkippingSuite,
 } from '../helpers/order-driver';
 
-// A fresh server per test: its clock is shared, and one test's leftover timers must not move another's.
-let env: TestWorkflowEnvironment;
-beforeEach(async () => {
-  env = await startTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
-
-/** Runs one order on a fresh task queue with the given fakes. */
-const run = (fake: ReturnType<typeof fakeActivities>, input: OrderInput, body: (handle: WorkflowHandle) => Promise<void>) =>
-  runOrder(env, fake, input, body);
+const suite = timeSkippingSuite();
+const { run } = suite;
 
 describe('order workflow', () => {
   test('card order: full lifecycle to the end of the return window, every step once and in order', async () => {
@@ -69,7 +54,7 @@ describe('order workflow', () => {
         'shipped',
         'delivered',
       ]);
-      await env.sleep('15d');
+      await suite.env().sleep('15d');
       const final = (await handle.result()) as OrderView;
       expect(final.status).toBe('delivered');
       expect(final.timeline.some((t) => t.type === 'return_window_closed')).toBe(true);
@@ -101,9 +86,9 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput(), async (handle) => {
       await accept(handle);
-      await env.sleep('29m');
+      await suite.env().sleep('29m');
       expect((await waitForOrder(handle, () => true)).status).toBe('new');
-      await env.sleep('2m');
+      await suite.env().sleep('2m');
       const order = await waitForOrder(handle, (o) => o.status === 'canceled');
       expect(order.cancelReason).toBe('payment_timeout');
     });
@@ -114,7 +99,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput({ payment: { method: 'bank_transfer' } }), async (handle) => {
       await accept(handle);
-      await env.sleep('47h');
+      await suite.env().sleep('47h');
       await pay(handle, 'captured');
       const order = await waitForOrder(handle, (o) => o.status === 'picking');
       expect(order.paymentStatus).toBe('captured');
@@ -147,7 +132,7 @@ describe('order workflow', () => {
       const final: OrderView = await handle.result();
       expect(final).toMatchObject({ status: 'canceled', cancelReason: 'payment_failed', paymentStatus: 'failed' });
       expect(final.timeline.filter((t) => t.type === 'late_payment')).toHaveLength(1);
-      const settlement = env.client.workflow.getHandle(latePaymentWorkflowId(input.orderId, capture.eventId));
+      const settlement = suite.env().client.workflow.getHandle(latePaymentWorkflowId(input.orderId, capture.eventId));
       expect(await settlement.result()).toMatchObject({ action: 'refunded', amount: '200.00' });
     });
     // The capture lands while the task running the release is open, so Temporal runs that task (and the
@@ -354,7 +339,7 @@ describe('order workflow', () => {
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       await waitForOrder(handle, (o) => o.status === 'picking');
-      await env.sleep('25h');
+      await suite.env().sleep('25h');
       const flagged = await waitForOrder(handle, (o) => o.needsAttention);
       expect(flagged.attention).toMatchObject({ step: 'pick_and_pack', reason: 'not packed within 24h' });
       expect(flagged.status).toBe('picking');
@@ -371,7 +356,7 @@ describe('order workflow', () => {
       await packAndLabel(handle);
       await carrier(handle, 'in_transit');
       await waitForOrder(handle, (o) => o.status === 'shipped');
-      await env.sleep('8d');
+      await suite.env().sleep('8d');
       const flagged = await waitForOrder(handle, (o) => o.needsAttention);
       expect(flagged.attention?.step).toBe('await_delivery');
       const skipped = await handle.executeUpdate(skipStepUpdate, { args: [{ ...operator, reason: 'customer confirmed by phone' }] });
@@ -385,7 +370,7 @@ describe('order workflow', () => {
     const fake = fakeActivities();
     await run(fake, orderInput(), async (handle) => {
       await deliver(handle);
-      await env.sleep('13d');
+      await suite.env().sleep('13d');
       await expectConflict(
         handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 3 }], reason: 'x', actor: 'c' }] }),
         /exceeds the 2 delivered/,
@@ -468,7 +453,7 @@ describe('order workflow', () => {
       // A second capture leaves an alert open, so the order stays open after its window for the operator.
       await pay(handle, 'captured');
       await waitForOrder(handle, (o) => o.attention?.step === 'second_payment');
-      await env.sleep('14d');
+      await suite.env().sleep('14d');
       await waitForOrder(handle, (o) => o.timeline.some((t) => t.type === 'return_window_closed'));
       await expectConflict(
         handle.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'late', actor: 'c' }] }),
@@ -556,7 +541,7 @@ describe('order workflow', () => {
       const fake = fakeActivities({ failing: { issueInvoice: 'always' } });
       await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
         await accept(handle);
-        for (let i = 0; i < 60 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await env.sleep('30s');
+        for (let i = 0; i < 60 && !(await waitForOrder(handle, () => true)).needsAttention; i++) await suite.env().sleep('30s');
         expect((await waitForOrder(handle, (o) => o.needsAttention)).attention?.step).toBe('issue_invoice');
         const order = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'webstore' }] });
         expect(order.status).toBe('canceled');
@@ -588,14 +573,7 @@ describe('order workflow', () => {
         await accept(handle);
         await waitForOrder(handle, (o) => o.status === 'picking');
         // The cancel answers as soon as a compensation is stuck; meanwhile the clock moves past the retry backoff.
-        let answeredYet = false;
-        const clock = (async () => {
-          while (!answeredYet) await env.sleep('1m');
-        })();
-        const answered = await handle
-          .executeUpdate(cancelOrderUpdate, { args: [{ reason: 'operator_request', actor: 'op' }] })
-          .finally(() => (answeredYet = true));
-        await clock;
+        const answered = await cancelWhileClockRuns(suite.env(), handle, 'operator_request');
         expect(answered.needsAttention).toBe(true);
         expect(answered.attention?.step).toBe('compensate:post_erp_sale');
         expect(answered.status).toBe('picking');
@@ -639,7 +617,7 @@ describe('order workflow', () => {
     await run(fake, orderInput({ payment: { method: 'marketplace' } }), async (handle) => {
       await accept(handle);
       for (let i = 0; i < 60; i++) {
-        await env.sleep('30s');
+        await suite.env().sleep('30s');
         if ((await waitForOrder(handle, () => true)).needsAttention) break;
       }
       const stuck = await waitForOrder(handle, (o) => o.needsAttention);
