@@ -39,10 +39,9 @@ interface BarePlanTemplate {
 export const BARE_PLANS: Record<'card' | 'marketplace', BarePlanTemplate> = {
   card: {
     stages: [
-      // v2: acceptance also claims payment callbacks that beat the order (one more local activity), and the
-      // payment's ledger entry is written to the read model before the confirmed status (one more)
+      // v2: acceptance also claims payment callbacks that beat the order (one more local activity)
       { afterSignals: 0, activities: 0, localActivities: 6 },
-      { afterSignals: 1, activities: 3, localActivities: 4 },
+      { afterSignals: 1, activities: 3, localActivities: 3 },
       { afterSignals: 2, activities: 1, localActivities: 3 },
       { afterSignals: 2, activities: 0, localActivities: 1 },
       { afterSignals: 3, activities: 0, localActivities: 4 },

@@ -16,8 +16,8 @@ import { SKIPPED } from './operator';
 export function onPaymentEvent(ctx: OrderContext, event: PaymentEvent): void {
   const { s } = ctx;
   if (s.duplicate(`payment:${event.eventId}`)) return;
+  // Logged, not yet published: whatever the event leads to publishes (the flow's next status, a booking, an alert).
   s.log({ type: 'payment_event', detail: `${event.type}${event.amount ? ` ${event.amount} ${event.currency ?? ''}` : ''}` });
-  s.publish();
   if (event.type === 'refunded') return; // the provider confirming a refund the OMS asked for: recorded only
   const current = s.paymentEvent;
   const untaken = current === undefined || !s.takenPayments.has(current.eventId);
