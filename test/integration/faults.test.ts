@@ -226,6 +226,10 @@ describe('Temporal restarting', () => {
 
   afterAll(async () => {
     await api?.close();
+    // Calls the API made during the outage may still be retrying: the client's gRPC retries run on timers, and a
+    // retry after the connection closed throws "Channel has been shut down" outside any test. Temporal is back, so
+    // the next retry of each succeeds; let them.
+    await new Promise((r) => setTimeout(r, 6000));
     await temporal?.close();
     await db?.cleanup();
     server?.kill('SIGKILL');
