@@ -1,7 +1,6 @@
 // One error type with a closed set of codes, mapped to HTTP status in one middleware, so every
 // failure reaches the client in the same body shape and no internals leak on a 500.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { z } from 'zod';
 import { StoreConflictError } from '../contract/store';
 import { isDatabaseUnavailable } from './db-faults';
 
@@ -55,14 +54,6 @@ export class ApiError extends Error {
     const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     return new ApiError('validation_failed', `Invalid request: ${summary}`, problems);
   }
-}
-
-/** Turns zod issues into field problems; the root of a part is named after the part (`body`, `query`). */
-export function zodProblems(error: z.ZodError, part: string): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join('.') : part,
-    message: issue.message,
-  }));
 }
 
 export interface Logger {
