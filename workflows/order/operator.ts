@@ -57,10 +57,6 @@ export class OperatorDesk {
     return this.waits.some((w) => w.open);
   }
 
-  get openAlerts(): number {
-    return this.waits.filter((w) => w.alert).length;
-  }
-
   /** Raises (or, for a wait already raised, renews) needsAttention for `step`. */
   raise(step: string, reason: string, options: { refuse?: Wait['refuse']; alert?: boolean } = {}, existing?: Wait): Wait {
     const since = this.s.now();

@@ -82,9 +82,7 @@ export async function awaitPayment(ctx: OrderContext, cancelFromWithin: (reason:
   const { s, saga, status } = ctx;
   const method = s.input.payment.method as 'card' | 'bank_transfer';
   const timeout = s.input.timers.paymentTimeout[method];
-  s.waitingForPayment = true;
   const arrived = await condition(() => s.paymentEvent !== undefined, timeout);
-  s.waitingForPayment = false;
   if (!arrived) {
     await cancelFromWithin('payment_timeout', `no payment within ${timeout}`);
     return false;
@@ -119,9 +117,8 @@ async function checkPaymentAmount(ctx: OrderContext): Promise<void> {
   let problem = paymentMismatch(s.paymentEvent!, s.order.totals);
   if (problem === null) return;
   const wait = desk.raise('payment_amount', `${problem}; skip to accept the payment as it is, or cancel to give it back`);
+  // What was paid is in the ledger (booked as the event carried it): a skip takes it as it is.
   for (;;) {
-    const event = s.paymentEvent!;
-    s.paidAmount = { amount: event.amount ?? s.order.totals.total, currency: event.currency ?? s.order.totals.currency };
     const command = await desk.wait(wait);
     if (command === 'done' || command === 'timeout') continue;
     if (command.kind === 'skip') {
@@ -131,7 +128,6 @@ async function checkPaymentAmount(ctx: OrderContext): Promise<void> {
     s.log({ type: 'operator_retry', detail: 'payment_amount', actor: command.actor });
     problem = paymentMismatch(s.paymentEvent!, s.order.totals);
     if (problem === null) {
-      s.paidAmount = undefined;
       desk.resolve(wait, 'payment_amount: the newest payment matches the total', command.actor);
       return;
     }

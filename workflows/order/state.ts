@@ -32,16 +32,12 @@ export class OrderState {
   statusChanges = 0;
 
   // ---- payment ----
-  /** True only while the flow waits for the payment: an event is taken by the flow only then. */
-  waitingForPayment = false;
   /** The event the flow takes as the payment (the newest authorized/captured/failed while waiting). */
   paymentEvent: PaymentEvent | undefined;
   /** Event ids of authorizations and captures the flow took (so a second, distinct capture is recognised). */
   readonly takenPayments = new Set<string>();
   /** Payments the order could not take (canceled, failed, already paid): settled when the order ends. */
   readonly unsettledPayments: PaymentEvent[] = [];
-  /** What was paid, when an operator accepted a payment that differs from the total. */
-  paidAmount: { amount: string; currency: string } | undefined;
   paymentFailed = false;
 
   // ---- fulfilment and returns ----
