@@ -1,7 +1,7 @@
 // Signed callbacks from payment providers, the warehouse and carriers, through the real API into real order
 // workflows: repeats have no second effect, late carrier news never moves an order back, unknown orders are stored
 // and acknowledged without creating anything, and unsigned, wrongly signed or stale callbacks are refused.
-import { signCallback } from '../../api/signature';
+import { signCallback, SIGNATURE_TOLERANCE_SECONDS } from '../../api/signature';
 import type { OrderView } from '../../contract/types';
 import { CallbackLog } from '../../entities/read-model';
 import { DB_KINDS } from '../helpers/db';
@@ -19,6 +19,7 @@ import {
   withSystem,
   unique,
   waitForStatus,
+  type SignOptions,
   type TestSystem,
 } from '../helpers/system';
 
@@ -194,16 +195,19 @@ describe.each(DB_KINDS)('callbacks on %s', (kind) => {
       amount: order.totals.total,
       currency: 'TRY',
     });
-    const now = Math.floor(Date.now() / 1000);
-    const attempts = [
-      { name: 'missing header', options: { unsigned: true } },
-      { name: 'wrong secret', options: { secret: 'not-the-webhook-secret' } },
-      { name: 'stale timestamp', options: { t: now - 301 } },
-      { name: 'timestamp from the future', options: { t: now + 301 } },
+    // Timestamps are taken when each attempt is sent and lie a minute outside the tolerance: one computed before
+    // the loop drifted back inside it on a slow run (the future one was accepted after the loop had taken 1 s).
+    const outside = SIGNATURE_TOLERANCE_SECONDS + 60;
+    const nowSeconds = () => Math.floor(Date.now() / 1000);
+    const attempts: { name: string; options: () => SignOptions }[] = [
+      { name: 'missing header', options: () => ({ unsigned: true }) },
+      { name: 'wrong secret', options: () => ({ secret: 'not-the-webhook-secret' }) },
+      { name: 'stale timestamp', options: () => ({ t: nowSeconds() - outside }) },
+      { name: 'timestamp from the future', options: () => ({ t: nowSeconds() + outside }) },
     ];
     for (const { name, options } of attempts) {
       const eventId = unique('forged');
-      const res = await sys.signed<{ error: { code: string } }>('/callbacks/payments', event(eventId), options);
+      const res = await sys.signed<{ error: { code: string } }>('/callbacks/payments', event(eventId), options());
       expect({ name, status: res.status, code: res.body.error.code }).toEqual({
         name,
         status: 401,
