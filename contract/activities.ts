@@ -2,6 +2,8 @@
 // implements it, the workflow types its proxies with it, and workflow tests mock it.
 // Every side-effecting call carries an idempotency `key` derived from the order id and the step.
 import type {
+  AllocationRequest,
+  AllocationResult,
   Address,
   Carrier,
   Customer,
@@ -27,8 +29,29 @@ export interface InventoryActivities {
   releaseStock(args: { orderId: string }): Promise<void>;
   /** Shipping: on-hand and reserved both drop by the order's quantities, once. */
   commitStock(args: { orderId: string }): Promise<void>;
-  /** Returned sellable units go back on hand, once per return and SKU. */
-  restockReturn(args: { orderId: string; returnId: string; lines: StockLine[] }): Promise<void>;
+  /**
+   * Returned sellable units go back on hand, once per return and SKU: at `location` when given (the unit they
+   * shipped from), else where the order's ledger row for the SKU is.
+   */
+  restockReturn(args: { orderId: string; returnId: string; lines: StockLine[]; location?: string | undefined }): Promise<void>;
+}
+
+/** Stock per fulfillment unit and location (orderWorkflowV3). */
+export interface FulfillmentInventoryActivities {
+  /**
+   * Sources the lines from a fresh availability snapshot (domain/sourcing.ts with the configured rules) and
+   * reserves the chosen plan atomically: one ledger row per order, unit, SKU and location. When a concurrent
+   * reservation makes the plan fail, it sources again from fresh availability, a bounded number of times, before
+   * answering with the shortages. Idempotent per (orderId, firstUnit): a repeat returns the first outcome.
+   */
+  allocateStock(args: AllocationRequest): Promise<AllocationResult>;
+  /**
+   * Releases a unit's reservation: all of it, or `lines` of it (partial cancel, rejection). Once per `key` and
+   * SKU, whatever the retries; releasing more than is reserved releases what is left.
+   */
+  releaseUnitStock(args: { orderId: string; fulfillment: number; key: string; lines?: StockLine[] | undefined }): Promise<void>;
+  /** The unit shipped: on-hand and reserved of its rows both drop, once. */
+  commitUnitStock(args: { orderId: string; fulfillment: number }): Promise<void>;
 }
 
 export interface ReadModelActivities {
@@ -70,7 +93,11 @@ export interface LatePaymentRecord {
 }
 
 export interface PaymentActivities {
-  capturePayment(args: IdempotentCall & { amount: string; currency: string }): Promise<{ captureId: string }>;
+  /**
+   * Captures `amount` of the authorization. `final` (the default) releases the rest; a partial capture
+   * (`final: false`, capture per fulfillment unit) leaves it for the next unit.
+   */
+  capturePayment(args: IdempotentCall & { amount: string; currency: string; final?: boolean | undefined }): Promise<{ captureId: string }>;
   voidPayment(args: IdempotentCall): Promise<void>;
   refundPayment(
     args: IdempotentCall & { amount: string; currency: string; reason: string },
@@ -94,7 +121,8 @@ export interface ErpActivities {
 
 export interface WarehouseActivities {
   createPickingTask(args: IdempotentCall & { lines: StockLine[]; location: string }): Promise<{ taskId: string }>;
-  cancelPickingTask(args: IdempotentCall): Promise<void>;
+  /** Cancels `taskId` only when given (one unit of several), else every open task of the order. */
+  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void>;
 }
 
 export interface CarrierActivities {
@@ -102,7 +130,8 @@ export interface CarrierActivities {
   createShipment(
     args: IdempotentCall & { carrier: Carrier; address: Address; customer: Customer; lines: StockLine[] },
   ): Promise<{ carrier: Carrier; trackingNumber: string; labelRef: string }>;
-  cancelShipment(args: IdempotentCall & { carrier: Carrier }): Promise<void>;
+  /** Cancels `trackingNumber` only when given (one unit of several), else every open shipment of the order. */
+  cancelShipment(args: IdempotentCall & { carrier: Carrier; trackingNumber?: string | undefined }): Promise<void>;
   createReturnCode(args: IdempotentCall & { carrier: Carrier; lines: StockLine[] }): Promise<{ returnCode: string }>;
 }
 
@@ -116,6 +145,7 @@ export interface NotificationActivities {
 }
 
 export type OrderActivities = InventoryActivities &
+  FulfillmentInventoryActivities &
   ReadModelActivities &
   CallbackActivities &
   PaymentActivities &

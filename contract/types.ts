@@ -56,6 +56,9 @@ export const CARRIER_EVENT_STATUSES = [
 export type CarrierEventStatus = (typeof CARRIER_EVENT_STATUSES)[number];
 
 export const WAREHOUSE_EVENT_TYPES = ['packed', 'return_received'] as const;
+/** Warehouse callback types the API takes: the events above plus `rejected` (orderWorkflowV3: a location cannot supply). */
+export const WAREHOUSE_CALLBACK_TYPES = [...WAREHOUSE_EVENT_TYPES, 'rejected'] as const;
+export type WarehouseCallbackType = (typeof WAREHOUSE_CALLBACK_TYPES)[number];
 export type WarehouseEventType = (typeof WAREHOUSE_EVENT_TYPES)[number];
 
 export const ITEM_CONDITIONS = ['sellable', 'damaged'] as const;
@@ -121,6 +124,84 @@ export interface OrderLine extends OrderLineInput {
   lineTotal: string;
   returnedQuantity: number;
   refundedQuantity: number;
+  /** Per-line quantity buckets (orders since orderWorkflowV3); see domain/fulfillment.ts for their invariants. */
+  quantities?: LineQuantities | undefined;
+}
+
+/**
+ * Where each unit of a line is. `allocated`: in a live fulfillment unit (shipped ones included); `shipped` ⊆
+ * allocated; `delivered` ⊆ shipped; `canceled`: will never ship; `returned`: came back (customer return or returned
+ * to sender); `refunded`: returned units whose value went back. ordered = allocated + canceled + awaiting sourcing.
+ */
+export interface LineQuantities {
+  ordered: number;
+  allocated: number;
+  shipped: number;
+  delivered: number;
+  canceled: number;
+  returned: number;
+  refunded: number;
+}
+
+// ---- locations and fulfillment units (orderWorkflowV3) ----
+
+export const LOCATION_KINDS = ['warehouse', 'store'] as const;
+export type LocationKind = (typeof LOCATION_KINDS)[number];
+
+/** A stock location (`PUT /locations/{id}`). A location with stock but no record is an active warehouse, priority 100. */
+export interface LocationView {
+  id: string;
+  name: string;
+  kind: LocationKind;
+  /** Lower is preferred. */
+  priority: number;
+  city: string;
+  region?: string | undefined;
+  active: boolean;
+}
+
+export const FULFILLMENT_STATUSES = [
+  /** Reserved at its location; the picking task is being created. */
+  'pending',
+  'picking',
+  'packed',
+  'labelled',
+  'shipped',
+  'delivered',
+  'returned_to_sender',
+  /** Its location could not supply it; its lines went elsewhere or were canceled. */
+  'rejected',
+  'canceled',
+] as const;
+export type FulfillmentStatus = (typeof FULFILLMENT_STATUSES)[number];
+
+/** One fulfillment unit: the lines one location ships in one parcel. */
+export interface Fulfillment {
+  /** `<orderId>/<number>`; the first unit's id is the id `shipment` always had. */
+  id: string;
+  number: number;
+  location: string;
+  status: FulfillmentStatus;
+  lines: StockLine[];
+  pickingTaskId?: string | undefined;
+  carrier?: Carrier | undefined;
+  trackingNumber?: string | undefined;
+  labelRef?: string | undefined;
+  events: ShipmentEvent[];
+  /** Why the unit exists (the sourcing reason) or ended (rejected, canceled). */
+  detail?: string | undefined;
+}
+
+/** A money movement as channels and finance see it (`payments` in the view), derived from the ledger. */
+export interface PaymentRecord {
+  kind: 'authorization' | 'capture' | 'void' | 'refund';
+  amount: string;
+  currency: string;
+  /** The lines the movement is for; absent for the whole order. */
+  lines?: StockLine[] | undefined;
+  /** Provider, marketplace or finance reference; `pending` for a manual refund not yet paid. */
+  reference: string;
+  at: string;
 }
 
 export interface ShipmentEvent {
@@ -188,6 +269,8 @@ export interface LedgerEntry {
   reason?: string | undefined;
   /** The lines a refund covers (returns), empty for the whole order. */
   lines?: { sku: string; quantity: number }[] | undefined;
+  /** The fulfillment unit a capture is for (orderWorkflowV3, capture per unit). */
+  fulfillment?: number | undefined;
   at: string;
 }
 
@@ -204,6 +287,10 @@ export interface OrderTotals {
   subtotal: string;
   total: string;
   refunded: string;
+  /** Value of the canceled quantities (orderWorkflowV3). */
+  canceled?: string | undefined;
+  /** What the customer still owes: total − canceled − what was paid and kept (orderWorkflowV3; never below 0). */
+  outstanding?: string | undefined;
 }
 
 /** The order as channels and operators see it (`GET /orders/{id}`), and the read model's row. */
@@ -237,6 +324,15 @@ export interface OrderView {
   ledger?: LedgerEntry[] | undefined;
   /** The channel data of the order's input. */
   metadata?: OrderMetadata | undefined;
+  /** Fulfillment units (orderWorkflowV3); `shipment`/`shipments` stay as the units that have a label. */
+  fulfillments?: Fulfillment[] | undefined;
+  /** The ledger as movements of money with their line scope (orderWorkflowV3). */
+  payments?: PaymentRecord[] | undefined;
+  /**
+   * Partial states beside the summary status (orderWorkflowV3): `shipped` some live units shipped while others have
+   * not; `delivered` some delivered; `canceled` some quantities canceled while the order goes on.
+   */
+  partially?: { shipped: boolean; delivered: boolean; canceled: boolean } | undefined;
   /** Monotonic per order: the read model keeps only the newest snapshot. */
   version: number;
   createdAt: string;
@@ -259,6 +355,34 @@ export type ValidationResult = { ok: true; discrepancies?: string[] } | { ok: fa
 export type ReservationResult =
   | { ok: true }
   | { ok: false; shortages: { sku: string; requested: number; available: number }[] };
+
+/** What allocateStock is asked for: lines to source and reserve (orderWorkflowV3). */
+export interface AllocationRequest {
+  orderId: string;
+  /**
+   * The number of the first unit this allocation creates (units are numbered per order from 1). The ledger rows
+   * carry it as their allocation, so a retried or repeated call returns the units it made the first time.
+   */
+  firstUnit: number;
+  lines: StockLine[];
+  channel: string;
+  /** The customer's city (shippingAddress.city) and district/region, for the proximity rule. */
+  city?: string | undefined;
+  region?: string | undefined;
+  /** Locations not to source from (they rejected these lines). */
+  exclude?: string[] | undefined;
+}
+
+export interface AllocatedUnit {
+  fulfillment: number;
+  location: string;
+  lines: StockLine[];
+}
+
+/** `reasons`: why this plan ("SKU-2 not at store-kadikoy, split"), for the timeline; `attempts`: sourcing rounds. */
+export type AllocationResult =
+  | { ok: true; units: AllocatedUnit[]; reasons: string[]; attempts: number }
+  | { ok: false; shortages: { sku: string; requested: number; available: number }[]; reasons: string[]; attempts: number };
 
 export interface IdempotentCall {
   /** Derived from the order id and the step, so activity retries and replays hit the same key. */

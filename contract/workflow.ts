@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type {
+  StockLine,
   CarrierEventStatus,
   ItemCondition,
   OrderView,
@@ -78,6 +79,8 @@ export interface CarrierEvent {
 export interface WarehouseEvent {
   eventId: string;
   type: WarehouseEventType;
+  /** The fulfillment unit (`<orderId>/<n>`) a packed report is for; an order with one unit may omit it. */
+  fulfillmentId?: string | undefined;
   lines?: { sku: string; quantity: number; condition: ItemCondition }[] | undefined;
   at: string;
 }
@@ -110,6 +113,32 @@ export interface ReturnRequest {
   reason: string;
   actor: string;
 }
+/** Partial cancel (orderWorkflowV3): cancels these quantities of what has not shipped. */
+export interface CancelLinesRequest extends CancelRequest {
+  lines: StockLine[];
+}
+/**
+ * Cancels the given quantities only (orderWorkflowV3); returns the order once their stock, units and money are
+ * settled. Orders on earlier workflow types have no handler for it (the API answers 409).
+ */
+export const cancelLinesUpdate = defineUpdate<OrderView, [CancelLinesRequest]>('cancelLines');
+
+/** A location cannot supply its unit, or some of its lines (`POST /callbacks/warehouse` type `rejected`). */
+export interface FulfillmentRejection {
+  eventId: string;
+  /** Optional when the order has a single live unit. */
+  fulfillmentId?: string | undefined;
+  /** The lines it cannot supply; absent: all of the unit's lines. */
+  lines?: StockLine[] | undefined;
+  reason: string;
+  at: string;
+}
+/**
+ * The location's rejection (orderWorkflowV3): the lines are re-sourced elsewhere or canceled. The update id is the
+ * warehouse's event id, so a repeated callback is answered by the first one's outcome.
+ */
+export const rejectFulfillmentUpdate = defineUpdate<OrderView, [FulfillmentRejection]>('rejectFulfillment');
+
 /** Opens a return within the return window; returns the order in `return_pending`. */
 export const requestReturnUpdate = defineUpdate<OrderView, [ReturnRequest]>('requestReturn');
 
