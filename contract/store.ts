@@ -1,6 +1,6 @@
 // What the API needs from the database (read model, inventory, catalog, callback log).
 // `entities/store.ts` implements it with MikroORM on SQLite or PostgreSQL.
-import type { Carrier, OrderStatus, OrderView } from './types';
+import type { Carrier, LocationView, OrderStatus, OrderView } from './types';
 
 export interface OrderListFilter {
   status?: OrderStatus | undefined;
@@ -77,6 +77,13 @@ export interface OrderStore {
    * `reserved`) there, atomically, recording a stock movement per location it changed; null for an unknown SKU.
    */
   repairReserved(args: { sku: string; actor: string }): Promise<RepairResult | null>;
+  /** Creates or replaces a stock location (`PUT /locations/{id}`); `created` tells 201 from 200. */
+  putLocation(args: { location: LocationView; actor: string }): Promise<{ location: LocationView; created: boolean }>;
+  /**
+   * Every location: the recorded ones, plus those that hold stock without a record (shown as active warehouses,
+   * priority 100, city ''), ordered by priority then id.
+   */
+  listLocations(): Promise<LocationView[]>;
   upsertProduct(product: ProductView): Promise<ProductView>;
   getProduct(sku: string): Promise<ProductView | null>;
   /**
