@@ -14,8 +14,16 @@ import type {
 
 /** Card/bank provider. Authorization happens at the provider, which calls us back; we only capture, void or refund. */
 export interface PaymentProvider {
-  capture(args: IdempotentCall & { amount: string; currency: string }): Promise<{ captureId: string }>;
-  /** Releases the order's authorization; nothing to void (or voided already) is a no-op. */
+  /**
+   * Captures `amount` of the order's authorization. `final` (the default) closes it: what was not captured is
+   * released. A partial capture (`final: false`) leaves the authorization open for the next one (capture per
+   * fulfillment unit, as card providers' multi-capture allows).
+   */
+  capture(args: IdempotentCall & { amount: string; currency: string; final?: boolean | undefined }): Promise<{ captureId: string }>;
+  /**
+   * Releases the order's authorization (after partial captures: what is left of it); nothing to void (or voided
+   * already) is a no-op.
+   */
   void(args: IdempotentCall): Promise<void>;
   /** Never more than was captured for the order, across all its refunds. */
   refund(args: IdempotentCall & { amount: string; currency: string; reason: string }): Promise<{ refundId: string }>;
@@ -27,16 +35,16 @@ export interface CarrierGateway {
   createShipment(
     args: IdempotentCall & { address: Address; customer: Customer; lines: StockLine[] },
   ): Promise<{ trackingNumber: string; labelRef: string }>;
-  /** Cancels the order's open shipments at this carrier; none open is a no-op. */
-  cancelShipment(args: IdempotentCall): Promise<void>;
+  /** Cancels `trackingNumber`, or every open shipment of the order at this carrier; none open is a no-op. */
+  cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined }): Promise<void>;
   createReturnCode(args: IdempotentCall & { lines: StockLine[] }): Promise<{ returnCode: string }>;
 }
 
 /** Warehouse or store picking system. */
 export interface WarehouseGateway {
   createPickingTask(args: IdempotentCall & { lines: StockLine[]; location: string }): Promise<{ taskId: string }>;
-  /** Cancels the order's open tasks; none open is a no-op. */
-  cancelPickingTask(args: IdempotentCall): Promise<void>;
+  /** Cancels `taskId`, or every open task of the order; none open is a no-op. */
+  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void>;
 }
 
 /** Turkish e-invoice / e-archive integrator. */

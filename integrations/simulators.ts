@@ -145,9 +145,13 @@ interface PaymentLedger {
   captured: number;
   refunded: number;
   voided: boolean;
+  /** A final capture (or a void after partial ones) closed the authorization: no further capture. */
+  closed: boolean;
 }
 
-/** Card/bank provider: one capture per order, refunds capped by what was captured. */
+/**
+ * Card/bank provider: captures until a final one (a single capture is final), refunds capped by what was captured.
+ */
 export class PaymentSimulator extends Simulator implements PaymentProvider {
   private readonly ledgers = new Map<string, PaymentLedger>();
 
@@ -155,7 +159,9 @@ export class PaymentSimulator extends Simulator implements PaymentProvider {
     super('payment', ctx);
   }
 
-  async capture(args: IdempotentCall & { amount: string; currency: string }): Promise<{ captureId: string }> {
+  async capture(
+    args: IdempotentCall & { amount: string; currency: string; final?: boolean | undefined },
+  ): Promise<{ captureId: string }> {
     return this.run(
       'payment.capture',
       args,
@@ -163,11 +169,15 @@ export class PaymentSimulator extends Simulator implements PaymentProvider {
         const amount = minorUnits('amount', args.amount);
         const currency = requireCurrency(args.currency);
         const ledger = this.ledger(args.orderId);
+        const final = args.final ?? true;
         if (ledger.voided) throw integrationRejected(`authorization of order ${args.orderId} was voided`);
-        if (ledger.captured > 0) throw integrationRejected(`order ${args.orderId} was already captured`);
-        Object.assign(ledger, { captured: amount, currency });
+        if (ledger.closed) throw integrationRejected(`order ${args.orderId} was already captured`);
+        if (ledger.currency !== undefined && ledger.currency !== currency) {
+          throw integrationRejected(`currency ${currency} does not match the earlier capture's ${ledger.currency}`);
+        }
+        Object.assign(ledger, { captured: ledger.captured + amount, currency, closed: final });
         const captureId = `CAP-${hex(12, 'capture', args.key)}`;
-        return { outcome: 'done', result: { captureId }, data: { captureId, amount: args.amount, currency } };
+        return { outcome: 'done', result: { captureId }, data: { captureId, amount: args.amount, currency, final } };
       },
       `${args.amount} ${args.currency}`,
     );
@@ -176,10 +186,15 @@ export class PaymentSimulator extends Simulator implements PaymentProvider {
   async void(args: IdempotentCall): Promise<void> {
     return this.run('payment.void', args, () => {
       const ledger = this.ledger(args.orderId);
-      if (ledger.captured > 0) {
+      if (ledger.captured > 0 && ledger.closed) {
         throw integrationRejected(`order ${args.orderId} is captured and cannot be voided; refund it instead`);
       }
       if (ledger.voided) return { outcome: 'noop', result: undefined, data: { reason: 'already voided' } };
+      if (ledger.captured > 0) {
+        // After partial captures a void releases what is left and keeps what was captured.
+        ledger.closed = true;
+        return { outcome: 'done', result: undefined, data: { released: 'rest', captured: decimal(ledger.captured) } };
+      }
       ledger.voided = true;
       return { outcome: 'done', result: undefined, data: { voided: true } };
     });
@@ -229,7 +244,7 @@ export class PaymentSimulator extends Simulator implements PaymentProvider {
   private ledger(orderId: string): PaymentLedger {
     const existing = this.ledgers.get(orderId);
     if (existing) return existing;
-    const created: PaymentLedger = { captured: 0, refunded: 0, voided: false };
+    const created: PaymentLedger = { captured: 0, refunded: 0, voided: false, closed: false };
     this.ledgers.set(orderId, created);
     return created;
   }
@@ -275,9 +290,12 @@ export class CarrierSimulator extends Simulator implements CarrierGateway {
     });
   }
 
-  async cancelShipment(args: IdempotentCall): Promise<void> {
+  async cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined }): Promise<void> {
     return this.run('carrier.cancelShipment', args, () => {
-      const open = [...this.shipments].filter(([, s]) => s.orderId === args.orderId && !s.cancelled);
+      const open = [...this.shipments].filter(
+        ([number, s]) =>
+          s.orderId === args.orderId && !s.cancelled && (args.trackingNumber === undefined || number === args.trackingNumber),
+      );
       if (open.length === 0) return { outcome: 'noop', result: undefined, data: { reason: 'no open shipment' } };
       for (const [, shipment] of open) shipment.cancelled = true;
       return { outcome: 'done', result: undefined, data: { trackingNumbers: open.map(([number]) => number) } };
@@ -315,9 +333,11 @@ export class WarehouseSimulator extends Simulator implements WarehouseGateway {
     });
   }
 
-  async cancelPickingTask(args: IdempotentCall): Promise<void> {
+  async cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void> {
     return this.run('warehouse.cancelPickingTask', args, () => {
-      const open = [...this.tasks].filter(([, t]) => t.orderId === args.orderId && !t.cancelled);
+      const open = [...this.tasks].filter(
+        ([id, t]) => t.orderId === args.orderId && !t.cancelled && (args.taskId === undefined || id === args.taskId),
+      );
       if (open.length === 0) return { outcome: 'noop', result: undefined, data: { reason: 'no open task' } };
       for (const [, task] of open) task.cancelled = true;
       return { outcome: 'done', result: undefined, data: { taskIds: open.map(([id]) => id) } };

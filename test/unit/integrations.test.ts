@@ -138,6 +138,24 @@ describe('payments', () => {
     expect(sims.log.effects({ op: 'payment.refund' }).map((e) => e.data.amount)).toEqual(['60.00', '40.00']);
   });
 
+  test('partial captures (one per fulfillment unit) add up until a final one closes the authorization', async () => {
+    const sims = createSimulators();
+    const part = (key: string, amount: string, final: boolean) => ({ key, orderId: 'web:1', amount, currency: 'TRY', final });
+    await sims.payment.capture(part('u1', '30.00', false));
+    await sims.payment.capture(part('u2', '70.00', true));
+    await expect(sims.payment.capture(part('u3', '1.00', true))).rejects.toMatchObject({
+      ...rejected,
+      message: expect.stringContaining('already captured'),
+    });
+    await expect(sims.payment.refund(refund('r1', '100.00'))).resolves.toMatchObject({ refundId: expect.any(String) });
+    await expect(sims.payment.refund(refund('r2', '0.01'))).rejects.toMatchObject(rejected);
+    // After a partial capture, a void releases the rest (the unit that will not ship) and keeps the capture.
+    await sims.payment.capture({ key: 'p', orderId: 'web:2', amount: '40.00', currency: 'TRY', final: false });
+    await sims.payment.void({ key: 'v', orderId: 'web:2' });
+    expect(sims.log.effects({ op: 'payment.void' }).at(-1)?.data).toEqual({ released: 'rest', captured: '40.00' });
+    await expect(sims.payment.capture({ key: 'p2', orderId: 'web:2', amount: '1.00', currency: 'TRY' })).rejects.toMatchObject(rejected);
+  });
+
   test('a key reused with another amount, and malformed money, are refused naming the field', async () => {
     const sims = createSimulators();
     await sims.payment.capture(capture);
