@@ -115,6 +115,11 @@ export interface OrderInput {
   timers: OrderTimers;
   /** Free-form channel data sent with the order (bounded by the API); the view carries it unchanged. */
   metadata?: OrderMetadata | undefined;
+  /**
+   * orderWorkflowV3: how a card authorization is captured, per fulfillment unit as it ships (`per_unit`, the
+   * default) or all at the first shipping (`once`). Set by the API from OMS_CAPTURE_MODE.
+   */
+  capture?: 'per_unit' | 'once' | undefined;
 }
 
 /** Channel data: flat keys with primitive values, so it stays small and needs no schema of its own. */

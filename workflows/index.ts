@@ -1,4 +1,6 @@
 // Every workflow the worker registers; the worker bundles this file for the deterministic sandbox.
+export { orderWorkflowV3 } from './order/v3/workflow';
+/** Orders started before fulfillment units (2026-12-02) run on v2 until they end; it stays registered for them. */
 export { orderWorkflowV2 } from './order/workflow';
 /** Orders started before 2026-12-02 run on v1 until they end; it stays registered for them. */
 export { orderWorkflow } from './v1/order';
