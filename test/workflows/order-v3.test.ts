@@ -355,4 +355,148 @@ describe('orderWorkflowV3: fulfillment units', () => {
       expect([...fake.ledger.values()].every((r) => r.reserved === 0 && r.committed === 0)).toBe(true);
     });
   });
+
+  test('a whole cancel after one unit shipped cancels only what has not shipped; the shipped unit goes on', async () => {
+    const fake = fakesV3([SPLIT]);
+    await run(fake, async (h) => {
+      const o0 = await accept(h);
+      await pay(h, 'authorized');
+      const t1 = await packAndLabel(h, 1);
+      await carrierFor(h, t1, 'picked_up');
+      await waitForOrder(h, (o) => unitOf(o, 1).status === 'shipped');
+      const after = await h.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'op' }] });
+      expect(after.status).toBe('shipped');
+      expect(after.fulfillments!.map((f) => f.status)).toEqual(['shipped', 'canceled']);
+      expect(after.partially).toEqual({ shipped: false, delivered: false, canceled: true });
+      // Unit 1 captured its share (partial); once nothing is left to ship the rest of the authorization is released.
+      expect(fake.keyed).toEqual(expect.arrayContaining([`capturePayment capture:${o0.id}:1 299.80 partial`, `voidPayment void:${o0.id}:rest`]));
+      expect(after.totals).toMatchObject({ canceled: '10.05', outstanding: '0.00' });
+      await expectConflict(h.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'again', actor: 'op' }] }), /cannot be canceled/);
+      await carrierFor(h, t1, 'delivered');
+      await waitForOrder(h, (o) => o.status === 'delivered');
+    });
+  });
+
+  test('a partial cancel of one line of a unit re-issues the unit with the rest (new picking task and keys)', async () => {
+    const fake = fakesV3([units(['main', [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }]])]);
+    await run(fake, async (h) => {
+      const o0 = await accept(h);
+      await pay(h, 'authorized');
+      await waitForOrder(h, (o) => unitOf(o, 1).status === 'picking');
+      const after = await h.executeUpdate(cancelLinesUpdate, {
+        args: [{ lines: [{ sku: 'SKU-1', quantity: 1 }], reason: 'customer_request', actor: 'op' }],
+      });
+      expect(unitOf(after, 1).lines).toEqual([
+        { sku: 'SKU-1', quantity: 1 },
+        { sku: 'SKU-2', quantity: 1 },
+      ]);
+      const id = o0.id;
+      await waitForOrder(h, (o) => unitOf(o, 1).status === 'picking' && o.timeline.some((e) => e.type === 'unit_reissued'));
+      expect(fake.keyed.filter((k) => /^(create|cancel)PickingTask/.test(k))).toEqual([
+        `createPickingTask picking:${id}:1:1 main`,
+        `cancelPickingTask picking-cancel:${id}:1:1 PT-picking:${id}:1:1`,
+        `createPickingTask picking:${id}:1:2 main`,
+      ]);
+      expect(after.payments!.find((p) => p.kind === 'void')).toMatchObject({ amount: '149.90', lines: [{ sku: 'SKU-1', quantity: 1 }] });
+      await shipAndDeliver(h, 1);
+      const o = await waitForOrder(h, (x) => x.status === 'delivered');
+      expect(fake.keyed.filter((k) => k.startsWith('capturePayment'))).toEqual([`capturePayment capture:${id}:1 159.95 final`]);
+      expect(o.lines.map((l) => l.quantities)).toEqual([
+        { ordered: 2, allocated: 1, shipped: 1, delivered: 1, canceled: 1, returned: 0, refunded: 0 },
+        { ordered: 1, allocated: 1, shipped: 1, delivered: 1, canceled: 0, returned: 0, refunded: 0 },
+      ]);
+    });
+  });
+
+  test('a unit whose label keeps failing waits for an operator, named in the reason, while the other unit ships', async () => {
+    const fake = fakesV3([SPLIT]);
+    let labels = 0;
+    const createShipment = fake.activities.createShipment;
+    fake.activities.createShipment = async (args) => {
+      if (args.key.endsWith(':2:1') && ++labels <= 100) throw new Error('carrier down');
+      return createShipment(args);
+    };
+    await run(
+      fake,
+      async (h) => {
+        const o0 = await accept(h);
+        await pay(h, 'authorized');
+        await waitForOrder(h, (o) => unitOf(o, 2).status === 'picking');
+        await packedUnit(h, `${o0.id}/2`);
+        const flagged = await waitForOrder(h, (o) => o.needsAttention, 60_000);
+        expect(flagged.attention).toMatchObject({ step: 'create_shipment', reason: `${o0.id}/2: carrier down` });
+        await shipAndDeliver(h, 1);
+        const o = await waitForOrder(h, (x) => unitOf(x, 1).status === 'delivered');
+        expect(o.status).toBe('picking');
+        expect(o.needsAttention).toBe(true);
+      },
+      { timers: { ...orderInput().timers, stepRetry: '1h' } },
+    );
+  });
+
+  test('cash on delivery in two parcels: each is collected at its door; a return of one is a refund task for finance', async () => {
+    const fake = fakesV3([SPLIT]);
+    await run(
+      fake,
+      async (h) => {
+        await accept(h);
+        await waitForOrder(h, (o) => o.status === 'picking');
+        await shipAndDeliver(h, 1);
+        let o = await waitForOrder(h, (x) => unitOf(x, 1).status === 'delivered');
+        expect(o.totals.outstanding).toBe('10.05'); // the second parcel's cash is still to collect
+        await shipAndDeliver(h, 2);
+        o = await waitForOrder(h, (x) => x.status === 'delivered');
+        expect(o.payments!.filter((p) => p.kind === 'capture').map((p) => [p.amount, p.reference])).toEqual([
+          ['299.80', 'cash_on_delivery'],
+          ['10.05', 'cash_on_delivery'],
+        ]);
+        expect(o.totals.outstanding).toBe('0.00');
+        await h.executeUpdate(requestReturnUpdate, { args: [{ lines: [{ sku: 'SKU-2', quantity: 1 }], reason: 'broken', actor: 'customer' }] });
+        await returnReceived(h, [{ sku: 'SKU-2', quantity: 1, condition: 'sellable' }]);
+        o = await waitForOrder(h, (x) => x.attention?.step === 'manual_refund');
+        expect(o.payments!.find((p) => p.kind === 'refund')).toMatchObject({ amount: '10.05', reference: 'pending' });
+        expect(fake.keyed.some((k) => k.startsWith('refundPayment'))).toBe(false);
+      },
+      { payment: { method: 'cash_on_delivery' } },
+    );
+  });
+
+  test('capture once: the whole authorization is captured when the first unit ships', async () => {
+    const fake = fakesV3([SPLIT]);
+    await run(
+      fake,
+      async (h) => {
+        const o0 = await accept(h);
+        await pay(h, 'authorized');
+        const t1 = await packAndLabel(h, 1);
+        await carrierFor(h, t1, 'picked_up');
+        await waitForOrder(h, (o) => o.paymentStatus === 'captured');
+        expect(fake.keyed.filter((k) => k.startsWith('capturePayment'))).toEqual([`capturePayment capture:${o0.id} 309.85 final`]);
+        // A later partial cancel refunds: the money was captured.
+        await packAndLabel(h, 2);
+        const after = await h.executeUpdate(cancelLinesUpdate, { args: [{ lines: [{ sku: 'SKU-2', quantity: 1 }], reason: 'customer_request', actor: 'op' }] });
+        expect(after.totals).toMatchObject({ refunded: '10.05', canceled: '10.05' });
+        expect(fake.keyed).toContain(`refundPayment refund:${o0.id}:cancel:1 10.05`);
+      },
+      { capture: 'once' },
+    );
+  });
+
+  test('a single-unit order takes packed without a fulfillmentId; a carrier moving a canceled label raises attention', async () => {
+    const fake = fakesV3([units(['main', [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }]])]);
+    await run(fake, async (h) => {
+      const o0 = await accept(h);
+      await pay(h, 'authorized');
+      await waitForOrder(h, (o) => o.status === 'picking');
+      await h.signal(warehouseEventSignal, { eventId: eventId(), type: 'packed', at: at() });
+      const labelled = await waitForOrder(h, (o) => o.shipment !== undefined);
+      expect(labelled.shipment).toMatchObject({ shipmentId: `${o0.id}/1`, trackingNumber: `YK-shipment:${o0.id}:1:1` });
+      const canceled = await h.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer_request', actor: 'op' }] });
+      expect(canceled.status).toBe('canceled');
+      expect(canceled.shipment?.trackingNumber).toBe(`YK-shipment:${o0.id}:1:1`); // kept, so the carrier's news still finds the order
+      await carrierFor(h, `YK-shipment:${o0.id}:1:1`, 'picked_up');
+      const flagged = await waitForOrder(h, (o) => o.attention?.step === 'carrier_after_cancel');
+      expect(flagged.attention!.reason).toMatch(/although .*\/1 was canceled/);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 // Acceptance: the order's lines are checked against the catalog and its stock is reserved, all lines or none.
 // The channel's POST /orders is answered only after this (reserved: `new` or `confirmed`; refused: `canceled`).
 import type { OrderContext } from './context';
-import { db, metrics } from './activities';
+import { db, metrics } from './proxies';
 import { SKIPPED } from './operator';
 
 /** Validates and reserves; returns false when the order ended canceled (invalid or out of stock). */

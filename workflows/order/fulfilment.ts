@@ -3,7 +3,7 @@
 // step starts only while no cancel was accepted.
 import { CancellationScope } from '@temporalio/workflow';
 import type { StockLine } from '../../contract/types';
-import { db, ext } from './activities';
+import { db, ext } from './proxies';
 import type { OrderContext } from './context';
 import { captureAtShipping } from './payment';
 import { type Skippable } from './operator';

@@ -6,7 +6,7 @@
 import { ApplicationFailure, CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
 import { FailureType } from '../../contract/workflow';
 import { durationMs } from '../../domain/payments';
-import { PERMANENT_FAILURES, metrics } from './activities';
+import { PERMANENT_FAILURES, metrics } from './proxies';
 import type { OrderState } from './state';
 
 export interface OperatorCommand {

@@ -8,7 +8,7 @@ import type { LedgerEntry } from '../../contract/types';
 import { latePaymentWorkflowId, orderSearchAttributes, type PaymentEvent } from '../../contract/workflow';
 import { paymentMismatch } from '../../domain/order';
 import { latePaymentWorkflow } from '../late-payment';
-import { db, ext } from './activities';
+import { db, ext } from './proxies';
 import type { OrderContext } from './context';
 import { SKIPPED } from './operator';
 

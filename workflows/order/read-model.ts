@@ -3,7 +3,7 @@
 // cause (visible in the Temporal UI's NeedsAttention even while the database is down) and backs off to hours, so
 // a long outage adds a bounded number of events to the history. The next successful write clears the flag.
 import { CancellationScope, condition, sleep } from '@temporalio/workflow';
-import { db } from './activities';
+import { db } from './proxies';
 import { describe, type OperatorDesk, type Wait } from './operator';
 import type { OrderState } from './state';
 

@@ -6,7 +6,7 @@ import type { OrderReturn, StockLine } from '../../contract/types';
 import { decideRefund } from '../../domain/order';
 import { fromMinor, toMinor } from '../../domain/money';
 import { ledgerSum, refundRoute, shareOfPayment } from '../../domain/payments';
-import { db, ext } from './activities';
+import { db, ext } from './proxies';
 import type { OrderContext } from './context';
 import { SKIPPED } from './operator';
 import { takenPayment } from './payment';

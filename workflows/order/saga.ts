@@ -2,7 +2,7 @@
 // idempotent no-ops when nothing was done, and each waits for its forward attempt to settle), and unwound newest
 // first, inside a non-cancellable scope, each as an operator-visible step.
 import { CancellationScope } from '@temporalio/workflow';
-import { metrics } from './activities';
+import { metrics } from './proxies';
 import { SKIPPED, type Operator } from './operator';
 import type { OrderState } from './state';
 

@@ -3,7 +3,7 @@
 import { CancellationScope, CancelledFailure, log } from '@temporalio/workflow';
 import type { OrderStatus } from '../../contract/types';
 import { canTransition } from '../../domain/order';
-import { background, metrics } from './activities';
+import { background, metrics } from './proxies';
 import { describe } from './operator';
 import type { OrderState } from './state';
 

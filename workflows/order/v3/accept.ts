@@ -1,7 +1,7 @@
 // Acceptance of a v3 order: the lines are checked against the catalog, sourced from the locations and reserved
 // there, all lines or none (allocateStock). The plan and its reason go into the timeline; each unit of the plan
 // becomes a fulfillment unit, started once the order is confirmed.
-import { db, metrics } from '../activities';
+import { db, metrics } from '../proxies';
 import { SKIPPED } from '../operator';
 import type { V3Context } from './context';
 import { Unit } from './state';

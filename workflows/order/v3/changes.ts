@@ -5,7 +5,7 @@
 import { condition } from '@temporalio/workflow';
 import type { StockLine } from '../../../contract/types';
 import { addLines, describeLines, intersectLines, subtractLines } from '../../../domain/fulfillment';
-import { db } from '../activities';
+import { db } from '../proxies';
 import { SKIPPED } from '../operator';
 import { addUnits } from './accept';
 import type { Change, V3Context } from './context';
@@ -141,7 +141,7 @@ async function shrinkUnit(
   unit.status = 'pending';
   unit.packed = false;
   unit.pickingTaskId = undefined;
-  if (unit.label) unit.pastLabels.push({ carrier: unit.label.carrier, trackingNumber: unit.label.trackingNumber });
+  if (unit.label) unit.pastLabels.push(unit.label);
   unit.label = undefined;
   s.log({ type: 'unit_reissued', detail: `${unit.id} keeps ${describeLines(unit.lines)} (revision ${unit.revision})` });
   if (wasStarted) startUnit(ctx, unit, capture);

@@ -169,7 +169,7 @@ function onCarrierEvent(ctx: V3Context, event: CarrierEvent): void {
     s.publish();
     return;
   }
-  unit.events.push({ eventId: event.eventId, status: event.status, at: event.at });
+  unit.events.push({ eventId: event.eventId, status: event.status, at: event.at, trackingNumber: event.trackingNumber });
   const target = carrierTarget(event.status);
   const labelCanceled = unit.label?.trackingNumber !== event.trackingNumber;
   if (s.canceling || s.order.status === 'canceled' || !unit.live || labelCanceled) {

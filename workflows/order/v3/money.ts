@@ -4,7 +4,7 @@
 import type { StockLine } from '../../../contract/types';
 import { moneyFacts, proportionalShare, valueOfLinesMinor } from '../../../domain/fulfillment';
 import { fromMinor, toMinor } from '../../../domain/money';
-import { ext } from '../activities';
+import { ext } from '../proxies';
 import { SKIPPED } from '../operator';
 import type { V3Context } from './context';
 import type { Unit } from './state';

@@ -8,7 +8,7 @@ import { addLines } from '../../../domain/fulfillment';
 import { fromMinor, toMinor } from '../../../domain/money';
 import { decideRefund } from '../../../domain/order';
 import { durationMs, refundRoute, shareOfPayment } from '../../../domain/payments';
-import { db, ext } from '../activities';
+import { db, ext } from '../proxies';
 import { SKIPPED } from '../operator';
 import type { V3Context } from './context';
 import { moneyFacts } from '../../../domain/fulfillment';

@@ -36,8 +36,9 @@ export class Unit {
   pickingTaskId: string | undefined;
   label: { carrier: Carrier; trackingNumber: string; labelRef: string } | undefined;
   /** Labels of earlier revisions, canceled: a carrier that moves such a parcel anyway must still find the unit. */
-  readonly pastLabels: { carrier: Carrier; trackingNumber: string }[] = [];
-  readonly events: ShipmentEvent[] = [];
+  readonly pastLabels: { carrier: Carrier; trackingNumber: string; labelRef: string }[] = [];
+  /** Carrier events of all the unit's labels (each with the tracking number it was about). */
+  readonly events: (ShipmentEvent & { trackingNumber?: string | undefined })[] = [];
   packed = false;
   readonly news = { pickedUp: false, delivered: false, returnedToSender: false };
   /** Undo of what this revision did at the warehouse and carrier, newest last. */
@@ -76,7 +77,7 @@ export class Unit {
       lines: this.lines.map((l) => ({ ...l })),
       ...(this.pickingTaskId ? { pickingTaskId: this.pickingTaskId } : {}),
       ...(this.label ?? {}),
-      events: [...this.events],
+      events: this.events.map(({ trackingNumber: _t, ...e }) => e),
       ...(this.detail ? { detail: this.detail } : {}),
     };
   }
@@ -163,18 +164,22 @@ export class OrderStateV3 extends OrderState {
     this.publish();
   }
 
-  /** Units with a label, as the v2 `shipments` (the first of them is `shipment`). */
+  /**
+   * Every label, as the v2 `shipments`: the units' current labels first (so `shipment` is the first unit's), then
+   * canceled ones (kept so that the read model still routes a carrier's news about such a parcel to the order).
+   */
   private shipments(): Shipment[] {
-    return this.units
-      .filter((u) => u.label !== undefined)
-      .map((u) => ({
-        shipmentId: u.id,
-        carrier: u.label!.carrier,
-        trackingNumber: u.label!.trackingNumber,
-        labelRef: u.label!.labelRef,
-        lines: u.lines.map((l) => ({ ...l })),
-        events: [...u.events],
-      }));
+    const shipment = (u: Unit, shipmentId: string, label: { carrier: Carrier; trackingNumber: string; labelRef: string }): Shipment => ({
+      shipmentId,
+      carrier: label.carrier,
+      trackingNumber: label.trackingNumber,
+      labelRef: label.labelRef,
+      lines: u.lines.map((l) => ({ ...l })),
+      events: u.events.filter((e) => e.trackingNumber === undefined || e.trackingNumber === label.trackingNumber).map(({ trackingNumber: _t, ...e }) => e),
+    });
+    const current = this.units.filter((u) => u.label !== undefined).map((u) => shipment(u, u.id, u.label!));
+    const past = this.units.flatMap((u) => u.pastLabels.map((label, i) => shipment(u, `${u.id}~${i + 1}`, label)));
+    return [...current, ...past];
   }
 
   private payments(): PaymentRecord[] {

@@ -4,7 +4,7 @@
 // canceled, newest first) while the others go on; a whole cancel stops them all through the order's scope.
 import { ApplicationFailure, CancellationScope, CancelledFailure, isCancellation } from '@temporalio/workflow';
 import { describeLines } from '../../../domain/fulfillment';
-import { db, ext } from '../activities';
+import { db, ext } from '../proxies';
 import { describe, type Skippable } from '../operator';
 import { Saga } from '../saga';
 import type { V3Context } from './context';
@@ -106,7 +106,7 @@ async function forward(ctx: V3Context, unit: Unit, saga: Saga, capture: CaptureM
       if (!unit.label) return;
       await ext.cancelShipment({ key: `shipment-cancel:${key}`, orderId, carrier: unit.label.carrier, trackingNumber: unit.label.trackingNumber });
       s.log({ type: 'label_canceled', detail: `${unit.id} ${unit.label.carrier} ${unit.label.trackingNumber}` });
-      unit.pastLabels.push({ carrier: unit.label.carrier, trackingNumber: unit.label.trackingNumber });
+      unit.pastLabels.push(unit.label);
       unit.label = undefined;
     },
   });

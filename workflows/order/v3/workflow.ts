@@ -8,7 +8,7 @@
 import { CancellationScope, allHandlersFinished, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { OrderInput, OrderView } from '../../../contract/types';
 import { priceOrder } from '../../../domain/payments';
-import { ext } from '../activities';
+import { ext } from '../proxies';
 import { Operator, OperatorDesk, describe, type Skippable } from '../operator';
 import { awaitPayment, claimEarlyPayments, queueUntakenPayment, settleLatePayments } from '../payment';
 import { startReadModelWriter } from '../read-model';

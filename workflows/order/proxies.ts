@@ -1,4 +1,4 @@
-// The order workflow's activity proxies, one per retry group: bounded everywhere, so a step that keeps failing
+// The order workflows' activity proxies (v2 and v3), one per retry group: bounded everywhere, so a step that keeps failing
 // surfaces as needsAttention instead of hiding. Database steps and notifications are local activities (no round
 // trip through the task queue); external systems stay regular activities: visible, rate-limited, any worker.
 import { proxyActivities, proxyLocalActivities, proxySinks } from '@temporalio/workflow';
