@@ -167,8 +167,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       description:
         '`packed` and `return_received` are handed to the order. `rejected` (orders accepted since orderWorkflowV3): the ' +
         "location cannot supply its unit (`fulfillmentId`; an order with one live unit may omit it) or the given lines of it; " +
-        'the order re-sources them elsewhere or cancels them, and answers before this does. A repeat of the same ' +
-        '`eventId` gets the first one\'s outcome.',
+        'this answers once the order has re-sourced them elsewhere or canceled them. A repeat of the same `eventId` ' +
+        "gets the first one's outcome.",
       auth: 'signature',
       body: warehouseCallbackSchema,
       responses: {
