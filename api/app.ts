@@ -12,6 +12,7 @@ import { rateLimit } from './rate-limit';
 import type { RouteTable } from './route-table';
 import { callbackRoutes } from './routes/callbacks';
 import { inventoryRoutes } from './routes/inventory';
+import { locationRoutes } from './routes/locations';
 import { ordersRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { systemRoutes } from './routes/system';
@@ -46,6 +47,7 @@ export function createApp(deps: ApiDeps): Express {
   const tables: RouteTable[] = [
     ordersRoutes(deps, keys),
     inventoryRoutes(deps, keys),
+    locationRoutes(deps, keys),
     productRoutes(deps, keys),
     systemRoutes(deps, keys, () => openApi),
   ];

@@ -14,8 +14,10 @@ import proto from '@temporalio/proto';
 import type { OrderInput, OrderView } from '../contract/types';
 import {
   type AcceptanceResult,
+  type CancelLinesRequest,
   type CancelRequest,
   type CarrierEvent,
+  type FulfillmentRejection,
   type LatePaymentInput,
   type OperatorAction,
   type PaymentEvent,
@@ -28,6 +30,7 @@ import {
   OrderStatusAttr,
   TASK_QUEUE,
   acceptanceUpdate,
+  cancelLinesUpdate,
   cancelOrderUpdate,
   carrierEventSignal,
   orderSearchAttributes,
@@ -36,6 +39,7 @@ import {
   orderWorkflowId,
   paymentEventSignal,
   refundDecisionUpdate,
+  rejectFulfillmentUpdate,
   requestReturnUpdate,
   retryStepUpdate,
   skipStepUpdate,
@@ -58,6 +62,8 @@ export interface OrderGateway {
   /** The order read from its workflow; null when there is no such workflow. */
   getLiveOrder(orderId: string): Promise<OrderView | null>;
   cancel(orderId: string, request: CancelRequest): Promise<OrderView>;
+  /** Cancels some quantities (orderWorkflowV3); an order on an earlier workflow type answers `conflict`. */
+  cancelLines(orderId: string, request: CancelLinesRequest): Promise<OrderView>;
   requestReturn(orderId: string, request: ReturnRequest): Promise<OrderView>;
   retry(orderId: string, action: OperatorAction): Promise<OrderView>;
   skip(orderId: string, action: OperatorAction & { reason: string }): Promise<OrderView>;
@@ -65,6 +71,12 @@ export interface OrderGateway {
   signalPayment(orderId: string, event: PaymentEvent): Promise<SignalOutcome>;
   signalCarrier(orderId: string, event: CarrierEvent): Promise<SignalOutcome>;
   signalWarehouse(orderId: string, event: WarehouseEvent): Promise<SignalOutcome>;
+  /**
+   * A location's rejection (orderWorkflowV3), an update whose id is the warehouse's event id: a repeat, while the
+   * first runs or after it, gets the first one's outcome. 'not_found' like a signal for a missing or ended order;
+   * `conflict` when the workflow refuses it, an order on an earlier workflow type included.
+   */
+  rejectFulfillment(orderId: string, rejection: FulfillmentRejection): Promise<SignalOutcome>;
   /** Starts, once per order and payment event, the void or refund of a payment that reached an ended, canceled order. */
   settleLatePayment(input: LatePaymentInput, order: { channel: string; externalOrderId: string }): Promise<void>;
   /** Throws when Temporal (or the namespace) is unreachable; used by GET /health. */
@@ -123,6 +135,23 @@ export interface TranslateContext {
 const temporalUnreachable = (cause: unknown) =>
   new ApiError('unavailable', 'Temporal is unreachable; try again shortly', undefined, { cause });
 
+/**
+ * What @temporalio/workflow 1.24 rejects an update with when the workflow registered no handler for it (an order on
+ * an earlier workflow type): `ApplicationFailure.nonRetryable("No registered handler for update: <name>")`, type
+ * `Error`, which reaches the client as the cause of a WorkflowUpdateFailedError (internals.ts,
+ * rejectBufferedUpdates; measured against the dev server in test/integration/legacy-order-commands.test.ts).
+ */
+const NO_UPDATE_HANDLER = /^No registered handler for update: (.+)$/;
+
+/** What the API says instead, per update an earlier order workflow type does not have. */
+const NEEDS_NEWER_WORKFLOW: Record<string, string> = {
+  [cancelLinesUpdate.name]:
+    'partial cancel needs an order with fulfillment units (accepted since orderWorkflowV3); cancel the whole order instead',
+  [rejectFulfillmentUpdate.name]:
+    'rejected needs an order with fulfillment units (accepted since orderWorkflowV3); this order cannot be re-sourced: ' +
+    'ask an operator to cancel it instead',
+};
+
 /** Maps Temporal client errors to API errors; anything it does not know is returned as is (a 500). */
 export function translate(err: unknown, context: TranslateContext = {}): unknown {
   if (err instanceof ApiError) return err;
@@ -133,6 +162,12 @@ export function translate(err: unknown, context: TranslateContext = {}): unknown
         return new ApiError('conflict', cause.message, undefined, { cause: err });
       if (cause.type === FailureType.InvalidInput)
         return new ApiError('bad_request', cause.message, undefined, { cause: err });
+      const missing = NO_UPDATE_HANDLER.exec(cause.message)?.[1];
+      if (missing !== undefined) {
+        const message =
+          NEEDS_NEWER_WORKFLOW[missing] ?? `The order's workflow (an earlier version) does not take ${missing}`;
+        return new ApiError('conflict', message, undefined, { cause: err });
+      }
     }
     return err; // an unexpected workflow fault: the error middleware logs it and answers 500
   }
@@ -301,6 +336,8 @@ export function createTemporalGateway(client: Client, options: GatewayOptions = 
     },
 
     cancel: (orderId, request) => update(orderId, (h) => h.executeUpdate(cancelOrderUpdate, { args: [request] })),
+    cancelLines: (orderId, request) =>
+      update(orderId, (h) => h.executeUpdate(cancelLinesUpdate, { args: [request] })),
     requestReturn: (orderId, request) =>
       update(orderId, (h) => h.executeUpdate(requestReturnUpdate, { args: [request] })),
     retry: (orderId, action) => update(orderId, (h) => h.executeUpdate(retryStepUpdate, { args: [action] })),
@@ -311,6 +348,12 @@ export function createTemporalGateway(client: Client, options: GatewayOptions = 
     signalPayment: (orderId, event) => signal(orderId, (h) => h.signal(paymentEventSignal, event)),
     signalCarrier: (orderId, event) => signal(orderId, (h) => h.signal(carrierEventSignal, event)),
     signalWarehouse: (orderId, event) => signal(orderId, (h) => h.signal(warehouseEventSignal, event)),
+    // Delivered like a signal (a missing or ended order makes it unmatched), answered like a command: it waits for
+    // the workflow's outcome, so its refusal reaches the warehouse as 409.
+    rejectFulfillment: (orderId, rejection) =>
+      signal(orderId, async (h) => {
+        await h.executeUpdate(rejectFulfillmentUpdate, { args: [rejection], updateId: rejection.eventId });
+      }),
 
     async settleLatePayment(input, order) {
       try {

@@ -5,8 +5,11 @@ import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { ApiError } from './errors';
 
-/** How a signed callback ended: handed to its order, a repeat of one already logged, or stored unmatched. */
-export type CallbackOutcome = 'delivered' | 'duplicate' | 'unmatched';
+/**
+ * How a signed callback ended: handed to its order, a repeat of one already logged, stored unmatched, or refused by
+ * its order (a warehouse `rejected` the order's state does not allow: 409).
+ */
+export type CallbackOutcome = 'delivered' | 'duplicate' | 'unmatched' | 'refused';
 
 /** The API's metrics; the process registry it writes to is what GET /metrics serves. */
 export interface ApiMetrics {
@@ -31,7 +34,7 @@ export function createApiMetrics(registry: Registry = new Registry()): ApiMetric
   });
   const callbacks = new Counter({
     name: 'oms_callbacks_total',
-    help: 'Signed callbacks by sender (payment, carrier, warehouse) and outcome (delivered, duplicate, unmatched)',
+    help: 'Signed callbacks by sender (payment, carrier, warehouse) and outcome (delivered, duplicate, unmatched, refused)',
     labelNames: ['sender', 'outcome'] as const,
     registers: [registry],
   });

@@ -4,15 +4,17 @@ import { z } from 'zod';
 import {
   CARRIERS,
   CARRIER_EVENT_STATUSES,
+  FULFILLMENT_STATUSES,
   ITEM_CONDITIONS,
   LEDGER_KINDS,
+  LOCATION_KINDS,
   ORDER_STATUSES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHODS,
   PAYMENT_STATUSES,
-  WAREHOUSE_EVENT_TYPES,
+  WAREHOUSE_CALLBACK_TYPES,
 } from './types';
-import type { OrderView } from './types';
+import type { LocationView, OrderView } from './types';
 import { MAX_STOCK_UNITS, type InventoryView, type OrderPage, type ProductView } from './store';
 import { MAX_MONEY, MAX_MONEY_MINOR, isMoney, toMinor } from '../domain/money';
 
@@ -56,6 +58,8 @@ export const MAX_METADATA_KEYS = 50;
 export const MAX_METADATA_KEY_LENGTH = 64;
 export const MAX_METADATA_VALUE_LENGTH = 500;
 export const MAX_METADATA_BYTES = 8 * 1024;
+/** Highest location priority (lower is preferred); stock without a location record counts as 100. */
+export const MAX_LOCATION_PRIORITY = 1_000_000;
 /** The usual reasons a channel or operator gives for a cancel (any short text is accepted). */
 export const API_CANCEL_REASONS = ['customer_request', 'operator_request', 'channel_request'] as const;
 
@@ -234,21 +238,24 @@ function totalsWithinMaximum(lines: { quantity: number; unitPrice: string }[], c
   }
 }
 
-/** Flags every repeated SKU at its own path (`lines.2.sku`), so the client sees which line to fix. */
-function noDuplicateSkus(lines: { sku: string }[], ctx: z.RefinementCtx): void {
+/** Each repeated SKU: its index and what to say there. */
+function duplicateSkus(lines: { sku: string }[]): { index: number; message: string }[] {
   const firstIndex = new Map<string, number>();
+  const duplicates: { index: number; message: string }[] = [];
   lines.forEach((line, index) => {
     const first = firstIndex.get(line.sku);
-    if (first === undefined) {
-      firstIndex.set(line.sku, index);
-      return;
+    if (first === undefined) firstIndex.set(line.sku, index);
+    else {
+      const message = `duplicate SKU "${line.sku}" (already on line ${first}); put the total quantity on one line`;
+      duplicates.push({ index, message });
     }
-    ctx.addIssue({
-      code: 'custom',
-      path: [index, 'sku'],
-      message: `duplicate SKU "${line.sku}" (already on line ${first}); put the total quantity on one line`,
-    });
   });
+  return duplicates;
+}
+
+/** Flags every repeated SKU at its own path (`lines.2.sku`), so the client sees which line to fix. */
+function noDuplicateSkus(lines: { sku: string }[], ctx: z.RefinementCtx): void {
+  for (const { index, message } of duplicateSkus(lines)) ctx.addIssue({ code: 'custom', path: [index, 'sku'], message });
 }
 
 // ---- POST /orders ----
@@ -326,24 +333,33 @@ export type CreateOrderBody = z.output<typeof createOrderBodySchema>;
 
 // ---- order commands ----
 
+/** `{ sku, quantity }` lines of a command (return, partial cancel, rejection): each SKU once, at most an order's lines. */
+function commandLines(description: string) {
+  return boundedArray(
+    z.strictObject({ sku: skuSchema, quantity: quantitySchema }),
+    1,
+    MAX_ORDER_LINES,
+    noDuplicateSkus,
+  ).describe(description);
+}
+
 export const cancelOrderBodySchema = z
   .strictObject({
     reason: text(
       200,
       `Why the order is canceled; usually one of ${API_CANCEL_REASONS.map((r) => `\`${r}\``).join(', ')}.`,
     ).meta({ examples: [...API_CANCEL_REASONS] }),
+    lines: commandLines(
+      'Cancel only these quantities of what has not shipped (orders accepted since orderWorkflowV3); each SKU at ' +
+        'most once. Without it the whole order is canceled.',
+    ).optional(),
   })
-  .describe('Cancel an order that has not shipped yet.');
+  .describe('Cancel an order, or some quantities of it, that have not shipped yet.');
 export type CancelOrderBody = z.output<typeof cancelOrderBodySchema>;
 
 export const returnRequestBodySchema = z
   .strictObject({
-    lines: boundedArray(
-      z.strictObject({ sku: skuSchema, quantity: quantitySchema }),
-      1,
-      MAX_ORDER_LINES,
-      noDuplicateSkus,
-    ).describe('Delivered lines to return; each SKU at most once.'),
+    lines: commandLines('Delivered lines to return; each SKU at most once.'),
     reason: text(200, 'Why the customer returns, e.g. `changed_mind`.'),
   })
   .describe('Open a return within the return window.');
@@ -404,6 +420,22 @@ export const putProductBodySchema = z
   .describe('Catalog entry.');
 export type PutProductBody = z.output<typeof putProductBodySchema>;
 
+export const putLocationBodySchema = z
+  .strictObject({
+    name: text(200, 'Location name, e.g. `Kadıköy store`.'),
+    kind: z.enum(LOCATION_KINDS).describe('`warehouse` or `store`.'),
+    priority: z
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(MAX_LOCATION_PRIORITY, `must be at most ${MAX_LOCATION_PRIORITY}`)
+      .describe('Sourcing preference, lower first; a location with stock but no record counts as 100.'),
+    city: text(100, 'City (il), matched against the shipping address for the proximity rule.'),
+    region: text(100, 'Region or district, for the proximity rule.').optional(),
+    active: z.boolean().describe('Inactive locations are never sourced from; their stock stays as it is.'),
+  })
+  .describe('A stock location: warehouse or store.');
+export type PutLocationBody = z.output<typeof putLocationBodySchema>;
+
 // ---- callbacks (signed) ----
 
 const eventIdSchema = text(128, "Sender's event id; a repeat of the same id has no second effect.");
@@ -434,22 +466,53 @@ export const warehouseCallbackSchema = z
   .strictObject({
     eventId: eventIdSchema,
     orderId: text(200, 'Order id.'),
-    type: z.enum(WAREHOUSE_EVENT_TYPES),
+    type: z
+      .enum(WAREHOUSE_CALLBACK_TYPES)
+      .describe('`rejected`: the location cannot supply its unit or some lines of it (orders since orderWorkflowV3).'),
+    fulfillmentId: text(200, 'The fulfillment unit (`<orderId>/<n>`) the event is for; an order with one unit may omit it.')
+      .optional(),
     lines: boundedArray(
-      z.strictObject({ sku: skuSchema, quantity: quantitySchema, condition: z.enum(ITEM_CONDITIONS) }),
+      z.strictObject({
+        sku: skuSchema,
+        quantity: quantitySchema,
+        condition: z
+          .enum(ITEM_CONDITIONS)
+          .optional()
+          .describe('Required except for `rejected`, which does not take it.'),
+      }),
       1,
       MAX_ORDER_LINES * 2,
     )
       .optional()
-      .describe('Returned lines with their condition; required for `return_received`.'),
+      .describe(
+        '`return_received`: the returned lines with their condition (required). `rejected`: the lines the location ' +
+          `cannot supply, each SKU at most once, at most ${MAX_ORDER_LINES}; absent: all of the unit's lines.`,
+      ),
+    reason: text(200, 'Why the location rejects, e.g. `shelf_empty`; required for `rejected`, taken with it only.').optional(),
     at: isoDateTimeSchema.optional().describe('When it happened at the warehouse; receipt time when omitted.'),
   })
   .superRefine((event, ctx) => {
-    if (event.type === 'return_received' && event.lines === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['lines'], message: 'is required for return_received' });
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (event.type === 'return_received' && event.lines === undefined) issue(['lines'], 'is required for return_received');
+    if (event.type === 'rejected' && event.reason === undefined) issue(['reason'], 'is required for rejected');
+    if (event.type !== 'rejected' && event.reason !== undefined) issue(['reason'], 'is taken with type rejected only');
+    if (event.lines === undefined) return;
+    if (event.type === 'rejected') {
+      // Same bounds as a partial cancel: one entry per SKU, no more entries than an order can have lines.
+      if (event.lines.length > MAX_ORDER_LINES) issue(['lines'], `must have at most ${MAX_ORDER_LINES} lines for rejected`);
+      for (const { index, message } of duplicateSkus(event.lines)) issue(['lines', index, 'sku'], message);
     }
+    event.lines.forEach((line, index) => {
+      // Required as before for packed and return_received; a rejected line is a quantity only.
+      if (event.type !== 'rejected' && line.condition === undefined) {
+        issue(['lines', index, 'condition'], `is required for ${event.type}`);
+      }
+      if (event.type === 'rejected' && line.condition !== undefined) {
+        issue(['lines', index, 'condition'], 'is not taken with type rejected');
+      }
+    });
   })
-  .describe('Warehouse event.');
+  .describe('Warehouse or store event.');
 export type WarehouseCallback = z.output<typeof warehouseCallbackSchema>;
 
 // ---- GET /orders ----
@@ -502,14 +565,57 @@ const timelineEntrySchema = z.object({
   actor: z.string().optional(),
 });
 
+const stockLinesSchema = z.array(z.object({ sku: z.string(), quantity: z.number() }));
+
+const carrierEventSchema = z.object({ eventId: z.string(), status: z.enum(CARRIER_EVENT_STATUSES), at: z.string() });
+
 const shipmentSchema = z.object({
   shipmentId: z.string(),
   carrier: z.enum(CARRIERS),
   trackingNumber: z.string(),
   labelRef: z.string(),
-  lines: z.array(z.object({ sku: z.string(), quantity: z.number() })),
-  events: z.array(z.object({ eventId: z.string(), status: z.enum(CARRIER_EVENT_STATUSES), at: z.string() })),
+  lines: stockLinesSchema,
+  events: z.array(carrierEventSchema),
 });
+
+const fulfillmentSchema = z
+  .object({
+    id: z.string().describe('`<orderId>/<number>`; the first unit has the id `shipment` always had.'),
+    number: z.number().describe('Per order, from 1.'),
+    location: z.string().describe('The stock location that ships it.'),
+    status: z.enum(FULFILLMENT_STATUSES),
+    lines: stockLinesSchema,
+    pickingTaskId: z.string().optional(),
+    carrier: z.enum(CARRIERS).optional(),
+    trackingNumber: z.string().optional(),
+    labelRef: z.string().optional(),
+    events: z.array(carrierEventSchema),
+    detail: z.string().optional().describe('Why the unit exists (the sourcing reason) or ended (rejected, canceled).'),
+  })
+  .describe('A fulfillment unit: the lines one location ships in one parcel.');
+
+const lineQuantitiesSchema = z
+  .object({
+    ordered: z.number(),
+    allocated: z.number().describe('In a live fulfillment unit, shipped ones included.'),
+    shipped: z.number(),
+    delivered: z.number(),
+    canceled: z.number().describe('Will never ship.'),
+    returned: z.number(),
+    refunded: z.number(),
+  })
+  .describe('Where the units of the line are (orders since orderWorkflowV3).');
+
+const paymentRecordSchema = z
+  .object({
+    kind: z.enum(['authorization', 'capture', 'void', 'refund']),
+    amount: z.string(),
+    currency: z.string(),
+    lines: stockLinesSchema.optional().describe('The lines the movement is for; absent for the whole order.'),
+    reference: z.string().describe('Provider, marketplace or finance reference; `pending` for a manual refund not yet paid.'),
+    at: z.string(),
+  })
+  .describe('A movement of money with its line scope.');
 
 const orderReturnSchema = z.object({
   returnId: z.string(),
@@ -548,9 +654,20 @@ export const orderViewSchema = z
         lineTotal: z.string(),
         returnedQuantity: z.number(),
         refundedQuantity: z.number(),
+        quantities: lineQuantitiesSchema.optional(),
       }),
     ),
-    totals: z.object({ currency: z.string(), subtotal: z.string(), total: z.string(), refunded: z.string() }),
+    totals: z.object({
+      currency: z.string(),
+      subtotal: z.string(),
+      total: z.string(),
+      refunded: z.string(),
+      canceled: z.string().optional().describe('Value of the canceled quantities (orders since orderWorkflowV3).'),
+      outstanding: z
+        .string()
+        .optional()
+        .describe('What the customer still owes: total − canceled − what was paid and kept, never below 0 (orderWorkflowV3).'),
+    }),
     customer: z.object({ name: z.string(), email: z.string().optional(), phone: z.string().optional() }),
     shippingAddress: z.object({
       line1: z.string(),
@@ -592,12 +709,28 @@ export const orderViewSchema = z
           state: z.enum(['done', 'pending']),
           ref: z.string().optional(),
           reason: z.string().optional(),
-          lines: z.array(z.object({ sku: z.string(), quantity: z.number() })).optional(),
+          lines: stockLinesSchema.optional(),
+          fulfillment: z.number().optional().describe('The fulfillment unit a capture is for (capture per unit).'),
           at: z.string(),
         }),
       )
       .optional()
       .describe('The money ledger: every authorization, capture, void and refund, in the currency it moved in; paymentStatus and totals.refunded follow from it.'),
+    fulfillments: z
+      .array(fulfillmentSchema)
+      .optional()
+      .describe('Fulfillment units (orders since orderWorkflowV3); `shipment`/`shipments` stay as the units that have a label.'),
+    payments: z
+      .array(paymentRecordSchema)
+      .optional()
+      .describe('The ledger as movements of money with their line scope (orders since orderWorkflowV3).'),
+    partially: z
+      .object({ shipped: z.boolean(), delivered: z.boolean(), canceled: z.boolean() })
+      .optional()
+      .describe(
+        'Partial states beside the summary status (orders since orderWorkflowV3): some live units shipped while others ' +
+          'have not; some delivered; some quantities canceled while the order goes on.',
+      ),
     version: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -619,6 +752,25 @@ export const inventoryViewSchema = z
     ),
   })
   .describe('Stock of one SKU; available = onHand - reserved.');
+
+export const locationViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(LOCATION_KINDS),
+    priority: z.number().describe('Lower is preferred.'),
+    city: z.string(),
+    region: z.string().optional(),
+    active: z.boolean(),
+  })
+  .describe('A stock location.');
+
+export const locationListSchema = z
+  .object({ items: z.array(locationViewSchema) })
+  .describe(
+    'Every location, by priority then id: the recorded ones, and those holding stock without a record (shown as ' +
+      "active warehouses, priority 100, city '').",
+  );
 
 export const productViewSchema = z
   .object({ sku: z.string(), name: z.string(), price: z.string(), active: z.boolean() })
@@ -648,6 +800,7 @@ export type DocumentedShapesMatch = [
   Assignable<z.output<typeof orderPageSchema>, OrderPage>,
   Assignable<z.output<typeof inventoryViewSchema>, InventoryView>,
   Assignable<z.output<typeof productViewSchema>, ProductView>,
+  Assignable<z.output<typeof locationViewSchema>, LocationView>,
 ];
 /** And the other way: every field the real view carries is documented (`never` when none is missing). */
 export type UndocumentedOrderViewFields = Exclude<keyof OrderView, keyof z.output<typeof orderViewSchema>>;

@@ -3,6 +3,7 @@
 // drops repeats by event id), then marked as matched or not. A repeat of an event that already reached its
 // order is acknowledged without a second signal. A payment for an order that was canceled and has ended goes to
 // a late-payment settlement instead; one for an order not yet placed stays unmatched until the order claims it.
+// A warehouse `rejected` goes as an update (id: the event id) instead, since the order may refuse it (409).
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import {
@@ -48,6 +49,12 @@ function signedJson(secret: string): RequestHandler {
   };
 }
 
+/** A field the schema's refinements require for this callback type (so a miss is a bug here: 500, not 400). */
+function validated<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new Error(`warehouse callback passed validation without ${field}`);
+  return value;
+}
+
 /** Routes under /callbacks. */
 export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const { config, store, orders } = deps;
@@ -59,7 +66,8 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   /**
    * Log first (matched unknown), then signal, then mark the outcome: a repeat that finds its event already
    * matched answers 200 without signalling again, so a sender stuck retrying cannot grow the order's history.
-   * A failed signal answers 5xx so the sender retries, and the row it logged is dropped again.
+   * A failed signal answers 5xx so the sender retries, and the row it logged is dropped again. An event the order
+   * refused (an update's 409 or 400) stays logged as not matched, so a repeat is delivered and judged again.
    */
   async function deliver(record: CallbackRecord, send: (orderId: string) => Promise<SignalOutcome>): Promise<void> {
     const logged = await store.logCallback(record);
@@ -72,6 +80,12 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       try {
         outcome = await send(record.orderId);
       } catch (err) {
+        if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'bad_request')) {
+          await store.markCallback({ ...record, matched: false });
+          noteOrderId(record.orderId);
+          deps.metrics?.callbackHandled(record.source, 'refused');
+          throw err;
+        }
         if (!logged.duplicate) await store.forgetCallback(record).catch(() => undefined);
         throw err;
       }
@@ -149,20 +163,50 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       method: 'post',
       path: '/warehouse',
       operationId: 'warehouseCallback',
-      summary: 'Warehouse event (packed, return received)',
+      summary: 'Warehouse or store event (packed, return received, rejected)',
+      description:
+        '`packed` and `return_received` are handed to the order. `rejected` (orders accepted since orderWorkflowV3): the ' +
+        "location cannot supply its unit (`fulfillmentId`; an order with one live unit may omit it) or the given lines of it; " +
+        'this answers once the order has re-sourced them elsewhere or canceled them. A repeat of the same `eventId` ' +
+        "gets the first one's outcome.",
       auth: 'signature',
       body: warehouseCallbackSchema,
-      responses: accepted,
+      responses: {
+        ...accepted,
+        409: {
+          description:
+            '`rejected` refused by the order (e.g. the unit has shipped, or names lines it does not hold), or an order ' +
+            'accepted before fulfillment units (orderWorkflowV3)',
+        },
+      },
     },
     async ({ req, res, body }) => {
-      const event = {
-        eventId: body.eventId,
-        type: body.type,
-        lines: body.lines,
-        at: body.at ?? new Date().toISOString(),
-      };
+      const at = body.at ?? new Date().toISOString();
       const record = { source: 'warehouse', eventId: body.eventId, orderId: body.orderId, payload: req.body } as const;
-      await deliver(record, (id) => orders.signalWarehouse(id, event));
+      const fulfillmentId = body.fulfillmentId !== undefined ? { fulfillmentId: body.fulfillmentId } : {};
+      if (body.type === 'rejected') {
+        const rejection = {
+          eventId: body.eventId,
+          ...fulfillmentId,
+          lines: body.lines?.map((line) => ({ sku: line.sku, quantity: line.quantity })),
+          reason: validated(body.reason, 'reason'),
+          at,
+        };
+        await deliver(record, (id) => orders.rejectFulfillment(id, rejection));
+      } else {
+        const event = {
+          eventId: body.eventId,
+          type: body.type,
+          ...fulfillmentId,
+          lines: body.lines?.map((line) => ({
+            sku: line.sku,
+            quantity: line.quantity,
+            condition: validated(line.condition, 'lines[].condition'),
+          })),
+          at,
+        };
+        await deliver(record, (id) => orders.signalWarehouse(id, event));
+      }
       res.json({ accepted: true });
     },
   );

@@ -185,21 +185,36 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       method: 'post',
       path: '/{id}/cancel',
       operationId: 'cancelOrder',
-      summary: 'Cancel an order',
-      description: 'Answers once the order is `canceled` and every side effect is compensated.',
+      summary: 'Cancel an order, or some quantities of it',
+      description:
+        'Without `lines`: answers once the order is `canceled` and every side effect is compensated. With `lines` ' +
+        '(orders accepted since orderWorkflowV3): cancels those quantities of what has not shipped, releases their ' +
+        'stock, updates their fulfillment units and voids or refunds their share of the money; answers 200 with the ' +
+        'order (`lines[].quantities.canceled`, `totals.canceled`).',
       auth: 'any',
       params: idParams,
       body: cancelOrderBodySchema,
       responses: {
-        200: orderResponse('The canceled order'),
+        200: orderResponse('The canceled order, or with `lines` the order after the partial cancel'),
         202: orderResponse('Cancel accepted, but a compensation failed and waits for an operator (`needsAttention`)'),
         404: { description: 'No such order' },
-        409: { description: 'Already shipped, delivered or canceled' },
+        409: {
+          description:
+            'Already shipped, delivered or canceled; with `lines`: quantities already shipped or not in the order, ' +
+            'or an order accepted before fulfillment units (orderWorkflowV3), which can only be canceled whole',
+        },
       },
     },
     async ({ res, params, body, principal }) => {
       assertVisible(principal, params.id);
-      const order = await orders.cancel(params.id, { reason: body.reason, actor: principal.actor });
+      const request = { reason: body.reason, actor: principal.actor };
+      if (body.lines !== undefined) {
+        // The order goes on with its other quantities, so there is no "canceled" status to wait for.
+        const order = await orders.cancelLines(params.id, { ...request, lines: body.lines });
+        res.json(viewFor(principal, order));
+        return;
+      }
+      const order = await orders.cancel(params.id, request);
       res.status(order.status === 'canceled' ? 200 : 202).json(viewFor(principal, order));
     },
   );

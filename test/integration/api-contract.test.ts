@@ -56,6 +56,7 @@ function throwingGateway(): OrderGateway {
     'createOrder',
     'getLiveOrder',
     'cancel',
+    'cancelLines',
     'requestReturn',
     'retry',
     'skip',
@@ -63,6 +64,7 @@ function throwingGateway(): OrderGateway {
     'signalPayment',
     'signalCarrier',
     'signalWarehouse',
+    'rejectFulfillment',
     'ping',
     'pingWorkers',
   ];
@@ -249,6 +251,10 @@ describe('authentication and authorization', () => {
       call('PUT', '/inventory/SKU-1', { key: WEBSTORE, json: { onHand: 5 } }),
       call('POST', '/inventory/SKU-1/adjustments', { key: WEBSTORE, json: { delta: 1, reason: 'recount' } }),
       call('PUT', '/products/SKU-1', { key: WEBSTORE, json: { name: 'Mug', price: '10.00', active: true } }),
+      call('PUT', '/locations/store-kadikoy', {
+        key: WEBSTORE,
+        json: { name: 'Kadıköy', kind: 'store', priority: 1, city: 'İstanbul', active: true },
+      }),
       call('POST', '/orders/webstore:WS-1/retry', { key: WEBSTORE, json: {} }),
       call('POST', '/orders/webstore:WS-1/skip', { key: WEBSTORE, json: { reason: 'carrier down' } }),
       call('POST', '/orders/webstore:WS-1/refund-decision', {
@@ -743,6 +749,8 @@ describe('service endpoints', () => {
         'POST /inventory/{sku}/repair',
         'GET /products/{sku}',
         'PUT /products/{sku}',
+        'GET /locations',
+        'PUT /locations/{id}',
         'POST /callbacks/payments',
         'POST /callbacks/carriers/{carrier}',
         'POST /callbacks/warehouse',
@@ -844,13 +852,22 @@ describe('hostile input', () => {
     expect(gatewayCalls).toEqual([]);
   });
 
-  it('refuses unknown fields by name: a cancel carrying lines does not cancel the whole order', async () => {
+  it('refuses unknown fields by name: a cancel carrying an unknown field cancels nothing', async () => {
+    // `lines` became a field of its own (partial cancel); a misspelling of it must not cancel the whole order.
     const cancel = await call('POST', '/orders/webstore:WS-1/cancel', {
       key: WEBSTORE,
-      json: { reason: 'customer_request', lines: [{ sku: 'SKU-1', quantity: 1 }] },
+      json: { reason: 'customer_request', items: [{ sku: 'SKU-1', quantity: 1 }] },
     });
     expect(cancel.status).toBe(400);
-    expect(cancel.body.error.details).toEqual([{ path: 'lines', message: 'is not a known field' }]);
+    expect(cancel.body.error.details).toEqual([{ path: 'items', message: 'is not a known field' }]);
+    const line = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request', lines: [{ sku: 'SKU-1', qty: 1 }] },
+    });
+    expect(line.body.error.details).toEqual([
+      { path: 'lines.0.quantity', message: expect.any(String) },
+      { path: 'lines.0.qty', message: 'is not a known field' },
+    ]);
 
     const create = await call('POST', '/orders', {
       key: WEBSTORE,
@@ -1134,5 +1151,225 @@ describe('the served OpenAPI document', () => {
     // Requests are strict (unknown fields answer 400), answers are open.
     expect(doc.components.schemas.CreateOrderRequest?.additionalProperties).toBe(false);
     expect(doc.components.schemas.Order?.additionalProperties).toBeUndefined();
+  });
+});
+
+// ---- issue 6: partial cancel, warehouse rejections and fulfillment ids, the new view fields ----
+
+describe('partial cancel', () => {
+  it('hands the lines to the cancelLines command and answers 200 with the order that goes on', async () => {
+    gatewayAnswers.cancelLines = async (id: string) =>
+      orderView(id, { status: 'picking', partially: { shipped: false, delivered: false, canceled: true } });
+    const lines = [{ sku: 'SKU-1', quantity: 1 }];
+    const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request', lines },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: 'webstore:WS-1', status: 'picking', partially: { canceled: true } });
+    expect(gatewayCalls).toEqual([
+      { method: 'cancelLines', args: ['webstore:WS-1', { reason: 'customer_request', actor: 'channel:webstore', lines }] },
+    ]);
+  });
+
+  it('still cancels the whole order through cancel when no lines are sent', async () => {
+    gatewayAnswers.cancel = async (id: string) => orderView(id, { status: 'canceled' });
+    const answer = await call('POST', '/orders/webstore:WS-1/cancel', { key: OPERATOR, json: { reason: 'operator_request' } });
+    expect(answer.status).toBe(200);
+    expect(gatewayCalls.map((c) => c.method)).toEqual(['cancel']);
+  });
+
+  it("refuses bad lines by field and another channel's order as not found, without a command", async () => {
+    const bad = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: {
+        reason: 'customer_request',
+        lines: [
+          { sku: 'SKU-1', quantity: 0 },
+          { sku: 'SKU-1', quantity: 1 },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['lines.0.quantity', 'lines.1.sku']);
+    const foreign = await call('POST', '/orders/trendyol:TY-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request', lines: [{ sku: 'SKU-1', quantity: 1 }] },
+    });
+    expect(foreign.status).toBe(404);
+    expect(gatewayCalls).toEqual([]);
+  });
+
+  it("passes the workflow's 409 through with its message", async () => {
+    gatewayAnswers.cancelLines = async () => {
+      throw new ApiError('conflict', 'SKU-1: 2 of 2 have shipped; request a return instead');
+    };
+    const answer = await call('POST', '/orders/webstore:WS-1/cancel', {
+      key: WEBSTORE,
+      json: { reason: 'customer_request', lines: [{ sku: 'SKU-1', quantity: 2 }] },
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toEqual({
+      error: { code: 'conflict', message: 'SKU-1: 2 of 2 have shipped; request a return instead' },
+    });
+  });
+});
+
+describe('warehouse callbacks for fulfillment units', () => {
+  const rejected = (extra: Record<string, unknown> = {}) => ({
+    eventId: `wh-${randomUUID()}`,
+    orderId: 'webstore:WS-1',
+    type: 'rejected',
+    fulfillmentId: 'webstore:WS-1/2',
+    lines: [{ sku: 'SKU-1', quantity: 1 }],
+    reason: 'shelf_empty',
+    at: '2025-01-31T10:00:00Z',
+    ...extra,
+  });
+
+  it('hands packed with its fulfillmentId to the order as the warehouse signal', async () => {
+    gatewayAnswers.signalWarehouse = async () => 'delivered';
+    const body = { eventId: `wh-${randomUUID()}`, orderId: 'webstore:WS-1', type: 'packed', fulfillmentId: 'webstore:WS-1/2' };
+    const answer = await callback('/callbacks/warehouse', body);
+    expect(answer.status).toBe(200);
+    expect(gatewayCalls).toEqual([
+      {
+        method: 'signalWarehouse',
+        args: ['webstore:WS-1', { eventId: body.eventId, type: 'packed', fulfillmentId: 'webstore:WS-1/2', at: expect.any(String) }],
+      },
+    ]);
+  });
+
+  it('hands rejected to rejectFulfillment, logged matched, and does not send a repeat that already reached the order', async () => {
+    gatewayAnswers.rejectFulfillment = async () => 'delivered';
+    const body = rejected();
+    expect(await callback('/callbacks/warehouse', body)).toMatchObject({ status: 200, body: { accepted: true } });
+    expect(await callback('/callbacks/warehouse', body)).toMatchObject({ status: 200, body: { accepted: true } });
+    expect(gatewayCalls).toEqual([
+      {
+        method: 'rejectFulfillment',
+        args: [
+          'webstore:WS-1',
+          {
+            eventId: body.eventId,
+            fulfillmentId: 'webstore:WS-1/2',
+            lines: [{ sku: 'SKU-1', quantity: 1 }],
+            reason: 'shelf_empty',
+            at: '2025-01-31T10:00:00Z',
+          },
+        ],
+      },
+    ]);
+    expect(await storedCallback('warehouse', body.eventId)).toMatchObject({ matched: true, orderId: 'webstore:WS-1' });
+  });
+
+  it("answers the order's refusal 409 with its message, keeps the event logged unmatched and judges a repeat again", async () => {
+    gatewayAnswers.rejectFulfillment = async () => {
+      throw new ApiError('conflict', 'fulfillment webstore:WS-1/2 has shipped; it cannot be rejected');
+    };
+    const body = rejected();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const answer = await callback('/callbacks/warehouse', body);
+      expect(answer.status).toBe(409);
+      expect(answer.body).toEqual({
+        error: { code: 'conflict', message: 'fulfillment webstore:WS-1/2 has shipped; it cannot be rejected' },
+      });
+      expect(await storedCallback('warehouse', body.eventId)).toMatchObject({ matched: false, payload: body });
+    }
+    expect(gatewayCalls.map((c) => c.method)).toEqual(['rejectFulfillment', 'rejectFulfillment']);
+  });
+
+  it('stores a rejection for an unknown or ended order as unmatched, and forgets one Temporal never got', async () => {
+    gatewayAnswers.rejectFulfillment = async () => 'not_found';
+    const unknown = rejected({ orderId: 'webstore:NOPE-1', fulfillmentId: undefined, lines: undefined });
+    expect((await callback('/callbacks/warehouse', unknown)).status).toBe(200);
+    expect(await storedCallback('warehouse', unknown.eventId)).toMatchObject({ matched: false, orderId: 'webstore:NOPE-1' });
+    expect(gatewayCalls[0]?.args[1]).toEqual({ eventId: unknown.eventId, reason: 'shelf_empty', at: unknown.at });
+
+    gatewayAnswers.rejectFulfillment = async () => {
+      throw new ApiError('unavailable', 'Temporal is unreachable; try again shortly');
+    };
+    const down = rejected();
+    expect((await callback('/callbacks/warehouse', down)).status).toBe(503);
+    expect(await storedCallback('warehouse', down.eventId)).toBeNull();
+  });
+
+  it('validates rejected by field before logging anything', async () => {
+    const noReason = rejected({ reason: undefined });
+    const answer = await callback('/callbacks/warehouse', noReason);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: 'reason', message: 'is required for rejected' }]);
+    const withCondition = rejected({ lines: [{ sku: 'SKU-1', quantity: 1, condition: 'damaged' }] });
+    expect((await callback('/callbacks/warehouse', withCondition)).body.error.details).toEqual([
+      { path: 'lines.0.condition', message: 'is not taken with type rejected' },
+    ]);
+    expect(gatewayCalls).toEqual([]);
+    expect(await storedCallback('warehouse', noReason.eventId)).toBeNull();
+  });
+});
+
+describe('the order view of fulfillment units in the OpenAPI document', () => {
+  it('documents fulfillments, line quantities, payments, partially, totals and ledger units, and real answers match', async () => {
+    const doc = (await call('GET', '/openapi.json')).body as OpenApiDocument & {
+      components: { schemas: Record<string, { properties?: Record<string, any> }> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const order = doc.components.schemas.Order!.properties!;
+    expect(Object.keys(order)).toEqual(expect.arrayContaining(['fulfillments', 'payments', 'partially']));
+    expect(Object.keys(order.lines.items.properties)).toContain('quantities');
+    expect(Object.keys(order.totals.properties)).toEqual(expect.arrayContaining(['canceled', 'outstanding']));
+    expect(Object.keys(order.ledger.items.properties)).toContain('fulfillment');
+    expect(order.fulfillments.items.properties.status.enum).toContain('rejected');
+
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'oms', components: doc.components });
+    const orderSchema = ajv.getSchema('oms#/components/schemas/Order')!;
+    const at = new Date().toISOString();
+    const lines = [{ sku: 'SKU-1', quantity: 1 }];
+    await createReadModelActivities(db.orm).recordOrder(
+      orderView('webstore:WS-FU-1', {
+        status: 'picking',
+        lines: [
+          {
+            sku: 'SKU-1',
+            quantity: 2,
+            unitPrice: '149.90',
+            lineTotal: '299.80',
+            returnedQuantity: 0,
+            refundedQuantity: 0,
+            quantities: { ordered: 2, allocated: 1, shipped: 1, delivered: 0, canceled: 1, returned: 0, refunded: 0 },
+          },
+        ],
+        totals: { currency: 'TRY', subtotal: '299.80', total: '299.80', refunded: '0.00', canceled: '149.90', outstanding: '0.00' },
+        fulfillments: [
+          {
+            id: 'webstore:WS-FU-1/1',
+            number: 1,
+            location: 'main',
+            status: 'shipped',
+            lines,
+            pickingTaskId: 'pick-1',
+            carrier: 'yurtici',
+            trackingNumber: 'YK1',
+            labelRef: 'label-1',
+            events: [{ eventId: 'yk-1', status: 'picked_up', at }],
+            detail: 'SKU-1 not at store-kadikoy, split',
+          },
+          { id: 'webstore:WS-FU-1/2', number: 2, location: 'store-kadikoy', status: 'canceled', lines, events: [] },
+        ],
+        payments: [
+          { kind: 'authorization', amount: '299.80', currency: 'TRY', reference: 'auth-1', at },
+          { kind: 'capture', amount: '149.90', currency: 'TRY', lines, reference: 'cap-1', at },
+          { kind: 'void', amount: '149.90', currency: 'TRY', lines, reference: 'void-1', at },
+        ],
+        ledger: [{ kind: 'capture', amount: '149.90', currency: 'TRY', state: 'done', ref: 'cap-1', fulfillment: 1, at }],
+        partially: { shipped: true, delivered: false, canceled: true },
+      }),
+    );
+    const answer = await call('GET', '/orders/webstore:WS-FU-1', { key: WEBSTORE });
+    expect(answer.body.fulfillments).toHaveLength(2);
+    expect(orderSchema(answer.body) ? [] : orderSchema.errors).toEqual([]);
+    // The document is not vacuous: a unit in a status it does not know fails it.
+    const wrong = { ...answer.body, fulfillments: [{ ...answer.body.fulfillments[0], status: 'lost' }] };
+    expect(orderSchema(wrong)).toBe(false);
   });
 });

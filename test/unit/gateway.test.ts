@@ -9,7 +9,7 @@ import {
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ApiError } from '../../api/errors';
 import { translate } from '../../api/gateway';
-import { FailureType } from '../../contract/workflow';
+import { FailureType, cancelLinesUpdate, rejectFulfillmentUpdate } from '../../contract/workflow';
 
 function grpcError(code: GrpcStatus, details: string): Error {
   return Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), {
@@ -47,6 +47,33 @@ describe('gateway translate()', () => {
     expect(out.status).toBe(400);
     expect(out.code).toBe('bad_request');
     expect(out.message).toBe('lines.0.sku: SKU-9 is not on the order');
+  });
+
+  it('maps an update the order’s workflow has no handler for (an earlier workflow type) to 409 saying what to do', () => {
+    // As @temporalio/workflow 1.24 rejects it (internals.ts, rejectBufferedUpdates); the dev server test in
+    // legacy-order-commands.test.ts checks that a real v1/v2 order answers exactly this.
+    const noHandler = (name: string) =>
+      new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.nonRetryable(`No registered handler for update: ${name}`),
+      );
+    const partial = asApiError(noHandler(cancelLinesUpdate.name));
+    expect([partial.status, partial.code, partial.message]).toEqual([
+      409,
+      'conflict',
+      'partial cancel needs an order with fulfillment units (accepted since orderWorkflowV3); cancel the whole order instead',
+    ]);
+    const rejected = asApiError(noHandler(rejectFulfillmentUpdate.name));
+    expect([rejected.status, rejected.message]).toEqual([
+      409,
+      'rejected needs an order with fulfillment units (accepted since orderWorkflowV3); this order cannot be re-sourced: ' +
+        'ask an operator to cancel it instead',
+    ]);
+    const other = asApiError(noHandler('somethingNew'));
+    expect([other.status, other.message]).toEqual([409, "The order's workflow (an earlier version) does not take somethingNew"]);
+    // Only that exact refusal: another failure that mentions handlers is still a fault.
+    const bug = updateFailed('Error', 'handler crashed: No registered handler for update: cancelLines');
+    expect(translate(bug)).toBe(bug);
   });
 
   it('passes any other workflow failure through, so it is logged and answered 500', () => {
