@@ -240,6 +240,79 @@ async function main(): Promise<void> {
   await until(r.id, trendyol, (o) => Boolean(o.shipment?.trackingNumber) && o.timeline.some((t) => t.type === 'auto_retry'));
   worker.simulators.faults.clear();
 
+  // Fulfillment units (orderWorkflowV3): REC-3 only at store-kadikoy, REC-4 only at main (a split);
+  // REC-5 at store-moda (preferred) and main (where it goes when store-moda rejects it).
+  await call('PUT', '/locations/store-kadikoy', operator, { name: 'Kadıköy', kind: 'store', priority: 10, city: 'İstanbul', active: true });
+  await call('PUT', '/locations/store-moda', operator, { name: 'Moda', kind: 'store', priority: 5, city: 'İstanbul', active: true });
+  for (const [sku, price, where] of [
+    ['REC-3', '149.90', ['store-kadikoy']],
+    ['REC-4', '10.05', ['main']],
+    ['REC-5', '20.00', ['store-moda', 'main']],
+  ] as const) {
+    await call('PUT', `/products/${sku}`, operator, { name: sku, price, active: true });
+    for (const location of where) await call('PUT', `/inventory/${sku}`, operator, { onHand: 50, location });
+  }
+  const split = (externalOrderId: string, lines: { sku: string; quantity: number; unitPrice: string }[]) =>
+    call('POST', '/orders', webstore, {
+      externalOrderId,
+      customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com' },
+      shippingAddress: { line1: 'Bağdat Cd. 10', district: 'Kadıköy', city: 'İstanbul', postalCode: '34710', country: 'TR' },
+      lines,
+      currency: 'TRY',
+      payment: { method: 'card' },
+    });
+  const unit = (o: OrderView, n: number) => o.fulfillments?.find((f) => f.number === n);
+  const labelUnit = async (id: string, n: number) => {
+    await until(id, webstore, (o) => unit(o, n)?.status === 'picking');
+    await callback('/callbacks/warehouse', { eventId: event(), orderId: id, type: 'packed', fulfillmentId: `${id}/${n}` });
+    return unit(await until(id, webstore, (o) => Boolean(unit(o, n)?.trackingNumber)), n)!;
+  };
+  const twoLines = [
+    { sku: 'REC-3', quantity: 1, unitPrice: '149.90' },
+    { sku: 'REC-4', quantity: 1, unitPrice: '10.05' },
+  ];
+
+  // 16. a split order: two units shipped and delivered, the return window closes
+  const s1 = await split(`R${run}-split`, twoLines);
+  await callback('/callbacks/payments', { eventId: event(), orderId: s1.id, type: 'authorized', amount: '159.95', currency: 'TRY' });
+  for (const n of [1, 2]) {
+    const u = await labelUnit(s1.id, n);
+    await carrier(u.carrier!, u.trackingNumber!, 'picked_up');
+    await carrier(u.carrier!, u.trackingNumber!, 'delivered');
+  }
+  await until(s1.id, webstore, (o) => o.timeline.some((t) => t.type === 'return_window_closed'));
+
+  // 17. a partial cancel after one unit shipped: the other unit's line is canceled, refunded and credited
+  const s2 = await split(`R${run}-partial`, twoLines);
+  await callback('/callbacks/payments', { eventId: event(), orderId: s2.id, type: 'captured', amount: '159.95', currency: 'TRY' });
+  const shipped = await labelUnit(s2.id, 1);
+  await carrier(shipped.carrier!, shipped.trackingNumber!, 'picked_up');
+  await until(s2.id, webstore, (o) => unit(o, 1)?.status === 'shipped');
+  await call('POST', `/orders/${s2.id}/cancel`, webstore, { reason: 'customer_request', lines: [{ sku: 'REC-4', quantity: 1 }] });
+  await carrier(shipped.carrier!, shipped.trackingNumber!, 'delivered');
+  await until(s2.id, webstore, (o) => o.status === 'delivered');
+
+  // 18. two returns of one order, one after the other within the window
+  const s3 = await split(`R${run}-two-returns`, twoLines);
+  await callback('/callbacks/payments', { eventId: event(), orderId: s3.id, type: 'authorized', amount: '159.95', currency: 'TRY' });
+  for (const n of [1, 2]) {
+    const u = await labelUnit(s3.id, n);
+    await carrier(u.carrier!, u.trackingNumber!, 'delivered');
+  }
+  await until(s3.id, webstore, (o) => o.status === 'delivered');
+  for (const sku of ['REC-3', 'REC-4']) {
+    await call('POST', `/orders/${s3.id}/returns`, webstore, { lines: [{ sku, quantity: 1 }], reason: 'changed_mind' });
+    await callback('/callbacks/warehouse', { eventId: event(), orderId: s3.id, type: 'return_received', lines: [{ sku, quantity: 1, condition: 'sellable' }] });
+    await until(s3.id, webstore, (o) => o.status === 'return_completed' && o.returns.some((r) => r.lines.some((l) => l.sku === sku)));
+  }
+
+  // 19. a store rejects its unit: the line is sourced again from the warehouse (in flight there)
+  const s4 = await split(`R${run}-rejected`, [{ sku: 'REC-5', quantity: 1, unitPrice: '20.00' }]);
+  await callback('/callbacks/payments', { eventId: event(), orderId: s4.id, type: 'authorized', amount: '20.00', currency: 'TRY' });
+  await until(s4.id, webstore, (o) => unit(o, 1)?.status === 'picking');
+  await callback('/callbacks/warehouse', { eventId: event(), orderId: s4.id, type: 'rejected', fulfillmentId: `${s4.id}/1`, reason: 'shelf empty' });
+  await until(s4.id, webstore, (o) => unit(o, 2)?.status === 'picking');
+
   await new Promise((r) => setTimeout(r, 500));
   const v2 = [
     ...recorded.map((id, i) => [orderWorkflowId(id), `${['card-return', 'marketplace-window-closed', 'cancel-after-label', 'out-of-stock', 'payment-timeout', 'damaged-return-operator', 'compensation-skipped', 'in-flight-picking'][i]}`] as const),
@@ -249,6 +322,10 @@ async function main(): Promise<void> {
     [orderWorkflowId(p.id), 'cod-manual-refund'] as const,
     [orderWorkflowId(`webstore:${q}`), 'early-and-second-payment'] as const,
     [orderWorkflowId(r.id), 'step-auto-retry'] as const,
+    [orderWorkflowId(s1.id), 'split-delivered'] as const,
+    [orderWorkflowId(s2.id), 'partial-cancel-after-shipment'] as const,
+    [orderWorkflowId(s3.id), 'two-returns'] as const,
+    [orderWorkflowId(s4.id), 'rejected-resourced'] as const,
   ];
   let next = Math.max(0, ...readdirSync(outDir).map((f) => Number(f.slice(0, 2))).filter(Number.isFinite)) + 1;
   for (const [workflowId, name] of v2) {
