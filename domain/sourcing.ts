@@ -31,6 +31,9 @@ export interface SourcingRequest {
   exclude?: string[] | undefined;
 }
 
+/** How many fulfillment units one allocation may make unless configured otherwise (OMS_MAX_FULFILLMENTS). */
+export const DEFAULT_MAX_UNITS = 3;
+
 /** The priority of a location that holds stock but has no record. */
 export const UNRECORDED_PRIORITY = 100;
 
@@ -67,7 +70,7 @@ export function planSourcing(
     throw new RangeError(`rules.maxUnits: must be a positive integer, got ${String(rules.maxUnits)}`);
   }
   const wanted = sumBySku(request.lines);
-  const candidates = candidateLocations(request, locations, availability, rules);
+  const candidates = sourcingCandidates(request, locations, availability, rules);
   const city = folded(request.city);
   const region = folded(request.region);
   const order = (a: SourcingLocation, b: SourcingLocation) => compareLocations(a, b, city, region);
@@ -170,7 +173,11 @@ function folded(name: string | undefined): string {
   return (name ?? '').trim().toLocaleLowerCase('tr-TR');
 }
 
-function candidateLocations(
+/**
+ * The locations a request may be sourced from: active, not excluded, allowed by the channel's rule, the unrecorded
+ * ones that appear in the availability included (as active warehouses of priority 100).
+ */
+export function sourcingCandidates(
   request: SourcingRequest,
   locations: SourcingLocation[],
   availability: Availability,
