@@ -3,6 +3,7 @@
 // key per return and SKU or per release and SKU), so Temporal retries, replays and duplicate calls never double a unit.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { LockMode, type SqlEntityManager } from '@mikro-orm/sql';
 import type { FulfillmentInventoryActivities, InventoryActivities } from '../contract/activities';
 import type {
@@ -36,7 +37,6 @@ import {
   type ReservationState,
 } from '../entities/catalog';
 import type { OmsORM } from '../entities/orm';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { availableAt, changeStock, ensureStockRow, formatDecimal } from '../entities/stock-queries';
 
 /** Who restocks returned units, as recorded on the stock movement. */
@@ -122,7 +122,6 @@ async function settleReservations(
     else await changeStock(em, where, { onHand: -row.quantity, reserved: -row.quantity });
   }
 }
-
 
 /** The units an allocation made, read back from its ledger rows (row ids keep the plan's order of lines). */
 async function unitsOfAllocation(em: SqlEntityManager, orderId: string, allocation: number): Promise<AllocatedUnit[]> {
