@@ -1,5 +1,6 @@
 // Catalog and stock pool: what validateOrder checks against and what reservations draw from.
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { LOCATION_KINDS } from '../contract/types';
 
 /** The location used when a caller names none; the stock table is keyed by (sku, location) for more later. */
 export const DEFAULT_LOCATION = 'main';
@@ -24,6 +25,31 @@ export const Product = defineEntity({
 });
 export type IProduct = InferEntity<typeof Product>;
 
+/**
+ * A stock location (`PUT /locations/{id}`): what sourcing ranks. Stock may sit at a location without a record (every
+ * row put at `main` before locations existed): sourcing and `GET /locations` treat it as an active warehouse.
+ */
+export const Location = defineEntity({
+  name: 'Location',
+  tableName: 'location',
+  properties: {
+    id: p.string().length(100).primary(),
+    name: p.string().length(300),
+    kind: p.enum(LOCATION_KINDS),
+    /** Lower is preferred. */
+    priority: p.integer(),
+    city: p.string().length(200),
+    region: p.string().length(200).nullable(),
+    active: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type ILocation = InferEntity<typeof Location>;
+
 /** On-hand and reserved units of one SKU at one location; `available = on_hand - reserved`. */
 export const Stock = defineEntity({
   name: 'Stock',
@@ -44,8 +70,10 @@ export const RESERVATION_STATES = ['reserved', 'released', 'committed'] as const
 export type ReservationState = (typeof RESERVATION_STATES)[number];
 
 /**
- * The reservation ledger: one row per order and SKU. Release and commit flip `state` with a
- * conditional UPDATE before touching the counters, which is what makes their retries harmless.
+ * The reservation ledger: one row per order, fulfillment unit, SKU and location. Release and commit flip `state`
+ * with a conditional UPDATE before touching the counters, which is what makes their retries harmless.
+ * `fulfillment` is the unit's number within the order, `allocation` the first unit of the allocateStock call that
+ * made the row (its idempotency key); orders of the single-unit workflows hold unit 1 of allocation 1 at `main`.
  */
 export const Reservation = defineEntity({
   name: 'Reservation',
@@ -53,14 +81,17 @@ export const Reservation = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     orderId: p.string().length(200),
+    fulfillment: p.integer().default(1),
+    allocation: p.integer().default(1),
     sku: p.string().length(100),
     location: p.string().length(100).default(DEFAULT_LOCATION),
+    /** Units held; a partial release lowers it (a row released down to 0 is `released`). */
     quantity: p.integer(),
     state: p.enum(RESERVATION_STATES).default('reserved'),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },
-  uniques: [{ properties: ['orderId', 'sku'] }],
+  uniques: [{ properties: ['orderId', 'fulfillment', 'sku', 'location'] }],
   indexes: [{ properties: ['sku', 'state'] }],
 });
 export type IReservation = InferEntity<typeof Reservation>;

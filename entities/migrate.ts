@@ -13,6 +13,8 @@ import { Migration20261202000000Baseline as PgBaseline } from './migrations/post
 import { Migration20261202000000Baseline as SqliteBaseline } from './migrations/sqlite/Migration20261202000000_baseline';
 import { Migration20261202010000V1Hardening as PgV1Hardening } from './migrations/postgresql/Migration20261202010000_v1_hardening';
 import { Migration20261202010000V1Hardening as SqliteV1Hardening } from './migrations/sqlite/Migration20261202010000_v1_hardening';
+import { Migration20261202020000FulfillmentUnits as PgFulfillmentUnits } from './migrations/postgresql/Migration20261202020000_fulfillment_units';
+import { Migration20261202020000FulfillmentUnits as SqliteFulfillmentUnits } from './migrations/sqlite/Migration20261202020000_fulfillment_units';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -21,10 +23,12 @@ export const MIGRATIONS: Record<'sqlite' | 'postgresql', { name: string; class: 
   sqlite: [
     { name: 'Migration20261202000000_baseline', class: SqliteBaseline },
     { name: 'Migration20261202010000_v1_hardening', class: SqliteV1Hardening },
+    { name: 'Migration20261202020000_fulfillment_units', class: SqliteFulfillmentUnits },
   ],
   postgresql: [
     { name: 'Migration20261202000000_baseline', class: PgBaseline },
     { name: 'Migration20261202010000_v1_hardening', class: PgV1Hardening },
+    { name: 'Migration20261202020000_fulfillment_units', class: PgFulfillmentUnits },
   ],
 };
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import { SqliteDriver, type AbstractSqlDriver, type SqlEntityManager, MikroORM as SqlMikroORM } from '@mikro-orm/sql';
 import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Product, Reservation, Stock, StockMovement } from './catalog';
+import { Location, Product, Reservation, Stock, StockMovement } from './catalog';
 import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
 import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
@@ -20,6 +20,7 @@ import { StoreInputError } from './store';
 /** Every entity in one list, so the ORM and the schema generator never miss a table. */
 export const ALL_ENTITIES = [
   Product,
+  Location,
   Stock,
   Reservation,
   StockMovement,

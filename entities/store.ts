@@ -13,9 +13,11 @@ import {
   type OrderStore,
   type ProductView,
 } from '../contract/store';
-import type { OrderView } from '../contract/types';
+import { LOCATION_KINDS, type LocationKind, type LocationView, type OrderView } from '../contract/types';
+import { LOCATION_PATTERN } from '../contract/schemas';
 import { isMoney } from '../domain/money';
-import { DEFAULT_LOCATION, Product, Reservation, Stock, StockMovement } from './catalog';
+import { UNRECORDED_PRIORITY } from '../domain/sourcing';
+import { DEFAULT_LOCATION, Location, Product, Reservation, Stock, StockMovement, type ILocation } from './catalog';
 import type { OmsORM } from './orm';
 import { forgetCallback, logCallback, markCallback } from './callback-log';
 import { OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
@@ -69,11 +71,49 @@ function requireNonEmpty(field: string, value: unknown): string {
   return value;
 }
 
-function requireInt(field: string, value: unknown, min?: number): number {
+function requireInt(field: string, value: unknown, min?: number, max?: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value))
     throw new StoreInputError(`${field}: must be an integer`);
   if (min !== undefined && value < min) throw new StoreInputError(`${field}: must be at least ${min}`);
+  if (max !== undefined && value > max) throw new StoreInputError(`${field}: must be at most ${max}`);
   return value;
+}
+
+function requireText(field: string, value: unknown, maxLength: number, options: { empty?: boolean } = {}): string {
+  if (typeof value !== 'string') throw new StoreInputError(`${field}: must be a string`);
+  if (!options.empty && value.trim() === '') throw new StoreInputError(`${field}: must be a non-empty string`);
+  if (value.length > maxLength) throw new StoreInputError(`${field}: must be at most ${maxLength} characters`);
+  return value;
+}
+
+/** A location as given to PUT /locations/{id}, checked field by field (the column lengths of entities/catalog.ts). */
+function validLocation(location: LocationView): Omit<ILocation, 'createdAt' | 'updatedAt'> {
+  if (typeof location !== 'object' || location === null) throw new StoreInputError('location: must be an object');
+  const id = requireNonEmpty('id', location.id);
+  if (!LOCATION_PATTERN.test(id)) throw new StoreInputError('id: must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -');
+  const kind = location.kind as unknown;
+  if (!LOCATION_KINDS.includes(kind as LocationKind)) {
+    throw new StoreInputError(`kind: must be one of ${LOCATION_KINDS.join(', ')}`);
+  }
+  if (typeof location.active !== 'boolean') throw new StoreInputError('active: must be a boolean');
+  // an empty region is no region, as an absent one
+  const region = location.region === undefined ? null : requireText('region', location.region, 200, { empty: true }) || null;
+  return {
+    id,
+    name: requireText('name', location.name, 300),
+    kind: kind as LocationKind,
+    // stored as a 32-bit integer on both databases
+    priority: requireInt('priority', location.priority, 0, 2_147_483_647),
+    city: requireText('city', location.city, 200, { empty: true }),
+    region,
+    active: location.active,
+  };
+}
+
+function locationView(row: Omit<ILocation, 'createdAt' | 'updatedAt'>): LocationView {
+  const view: LocationView = { id: row.id, name: row.name, kind: row.kind, priority: row.priority, city: row.city, active: row.active };
+  if (row.region !== null && row.region !== undefined) view.region = row.region;
+  return view;
 }
 
 async function recordMovement(
@@ -270,6 +310,49 @@ export function createStore(orm: OmsORM): OrderStore {
             : `reserved recomputed from the live reservations at ${changed.map((c) => `${c.location} (${c.reservedBefore} → ${c.reservedAfter})`).join(', ')}`;
         return { sku, changed, message, inventory: await inventoryOrThrow(em, sku) };
       });
+    },
+
+    /**
+     * Insert, or replace every field when the id is known: one transaction, so of two PUTs racing to create a
+     * location one answers created and the other replaced.
+     */
+    async putLocation(args) {
+      const location = validLocation(args?.location);
+      requireNonEmpty('actor', args.actor);
+      return fork().transactional(async (em) => {
+        const now = new Date();
+        const inserted = await em
+          .createQueryBuilder(Location)
+          .insert({ ...location, createdAt: now, updatedAt: now })
+          .onConflict('id')
+          .ignore()
+          .execute('run');
+        const created = inserted.affectedRows > 0;
+        if (!created) {
+          const { id, ...fields } = location;
+          await em.createQueryBuilder(Location).update({ ...fields, updatedAt: now }).where({ id }).execute('run');
+        }
+        const saved = await em.findOneOrFail(Location, { id: location.id }, { disableIdentityMap: true });
+        return { location: locationView(saved), created };
+      });
+    },
+
+    async listLocations() {
+      const em = fork();
+      const recorded = await em.find(Location, {}, { disableIdentityMap: true });
+      const known = new Set(recorded.map((r) => r.id));
+      const stocked = await em
+        .createQueryBuilder(Stock)
+        .select('location', true)
+        .execute<{ location: string }[]>('all');
+      const views = recorded.map(locationView);
+      for (const { location } of stocked) {
+        if (known.has(location)) continue;
+        known.add(location);
+        // what sourcing assumes of a location it has no record of (domain/sourcing.ts)
+        views.push({ id: location, name: location, kind: 'warehouse', priority: UNRECORDED_PRIORITY, city: '', active: true });
+      }
+      return views.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
     async upsertProduct(product: ProductView): Promise<ProductView> {

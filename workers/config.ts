@@ -7,7 +7,8 @@ import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { DEFAULT_TIMERS } from '../contract/config';
 import { CARRIERS, type Carrier, type OrderTimers } from '../contract/types';
-import { CHANNEL_PATTERN } from '../contract/schemas';
+import { CHANNEL_PATTERN, LOCATION_PATTERN } from '../contract/schemas';
+import { DEFAULT_MAX_UNITS, type SourcingRules } from '../domain/sourcing';
 import { projectRoot } from './temporal-binaries';
 
 /** Fixed dev keys, one per channel: printed at start-up and listed in the README so a fresh checkout just works. */
@@ -85,6 +86,8 @@ export interface AppConfig {
   updateTimeoutMs: number;
   /** Channels that set their own prices (marketplaces): a line below the catalog price is a discrepancy, not a refusal. */
   ownPriceChannels: string[];
+  /** allocateStock's rules: most units per allocation (OMS_MAX_FULFILLMENTS), locations per channel (OMS_CHANNEL_LOCATIONS). */
+  sourcing: SourcingRules;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -142,6 +145,52 @@ function parseApiKeys(value: string, ctx: z.RefinementCtx): Record<string, strin
   });
   if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one channel=key' });
   return keys;
+}
+
+/** The most units one allocation may split an order into that OMS_MAX_FULFILLMENTS accepts. */
+export const MAX_FULFILLMENTS_LIMIT = 20;
+
+/**
+ * `trendyol=main;hepsiburada=main|warehouse`: per channel, the location ids or kinds (`warehouse`, `store`) its orders
+ * may be sourced from. `;` and `|` rather than `,` so the value reads like the rule it is.
+ */
+function parseChannelLocations(value: string, ctx: z.RefinementCtx): Record<string, string[]> {
+  const rules: Record<string, string[]> = {};
+  const entries = value
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  entries.forEach((entry, index) => {
+    const eq = entry.indexOf('=');
+    const channel = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const where = `entry ${index + 1}${channel ? ` (${channel})` : ''}`;
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${where} must be channel=location|location…, e.g. "trendyol=main"` });
+      return;
+    }
+    if (!CHANNEL_PATTERN.test(channel)) {
+      ctx.addIssue({ code: 'custom', message: `${where}: channel must be 1-32 characters of a-z, 0-9, _ or -` });
+      return;
+    }
+    const locations = entry
+      .slice(eq + 1)
+      .split('|')
+      .map((l) => l.trim());
+    const bad = locations.find((l) => !LOCATION_PATTERN.test(l));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${where}: "${bad}" is not a location id or kind (1-64 characters of A-Z, a-z, 0-9, ., _ or -; locations separated by |)`,
+      });
+      return;
+    }
+    if (rules[channel] !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `channel "${channel}" is listed twice` });
+      return;
+    }
+    rules[channel] = [...new Set(locations)];
+  });
+  return rules;
 }
 
 function fingerprint(key: string): string {
@@ -228,6 +277,14 @@ const envSchema = z.object({
       .trim()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:9465"'),
   ),
+  OMS_MAX_FULFILLMENTS: optional(
+    z.coerce
+      .number('must be a number')
+      .int('must be an integer')
+      .min(1, `must be between 1 and ${MAX_FULFILLMENTS_LIMIT}`)
+      .max(MAX_FULFILLMENTS_LIMIT, `must be between 1 and ${MAX_FULFILLMENTS_LIMIT}`),
+  ),
+  OMS_CHANNEL_LOCATIONS: optional(z.string().transform(parseChannelLocations)),
   OMS_OWN_PRICE_CHANNELS: optional(
     z
       .string()
@@ -304,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
+    sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

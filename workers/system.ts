@@ -167,7 +167,12 @@ export async function startWorker(
     namespace: temporal.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...workflowCode(options.workflowBundle),
-    activities: createActivities({ orm, integrations: simulators, ownPriceChannels: config.ownPriceChannels }),
+    activities: createActivities({
+      orm,
+      integrations: simulators,
+      ownPriceChannels: config.ownPriceChannels,
+      sourcing: config.sourcing,
+    }),
     sinks: createMetricSinks(options.registry ?? new Registry()),
   });
   const done = worker.run();

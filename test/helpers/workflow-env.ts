@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { LatePaymentRecord, OrderActivities } from '../../contract/activities';
-import type { OrderInput, OrderView } from '../../contract/types';
+import type { AllocatedUnit, AllocationRequest, AllocationResult, OrderInput, OrderView } from '../../contract/types';
 import { DEFAULT_TIMERS } from '../../contract/config';
 import { orderIdFor, orderQuery, TASK_QUEUE, type PaymentEvent } from '../../contract/workflow';
 import { Registry } from 'prom-client';
@@ -101,9 +101,16 @@ export function fakeActivities(
     slow?: Partial<Record<keyof OrderActivities, number>>;
     /** Payment callbacks the API stored before the order existed. */
     earlyPayments?: PaymentEvent[];
+    /** allocateStock's plan for a request; default: everything in one unit at `main` (none when `outOfStock`). */
+    allocate?: (args: AllocationRequest) => AllocationResult;
   } = {},
 ) {
   const calls: string[] = [];
+  /** The fake ledger: units per order, with what each still holds and whether it shipped. */
+  const units = new Map<string, (AllocatedUnit & { state: 'reserved' | 'released' | 'committed' })[]>();
+  const allocations = new Map<string, AllocationResult>();
+  const releaseKeys = new Set<string>();
+  const unitOf = (orderId: string, fulfillment: number) => units.get(orderId)?.find((u) => u.fulfillment === fulfillment);
   const notifications: string[] = [];
   const snapshots: OrderView[] = [];
   const latePayments: LatePaymentRecord[] = [];
@@ -137,6 +144,49 @@ export function fakeActivities(
       return options.earlyPayments ?? [];
     },
     releaseStock: act('releaseStock', () => undefined),
+    // Per-unit stock as the real activities behave: a repeat returns the first allocation, a release with lines
+    // happens once per key and SKU and never below zero, a commit flips what is still reserved once.
+    allocateStock: act('allocateStock', (args: AllocationRequest): AllocationResult => {
+      const key = `${args.orderId}#${args.firstUnit}`;
+      const before = allocations.get(key);
+      if (before?.ok) return { ...before, attempts: 0 };
+      const result: AllocationResult =
+        options.allocate?.(args) ??
+        (options.outOfStock
+          ? {
+              ok: false,
+              shortages: [{ sku: args.lines[0]!.sku, requested: args.lines[0]!.quantity, available: 0 }],
+              reasons: ['not enough at the allowed locations'],
+              attempts: 1,
+            }
+          : { ok: true, units: [{ fulfillment: args.firstUnit, location: 'main', lines: args.lines }], reasons: ['main has everything'], attempts: 1 });
+      allocations.set(key, result);
+      if (result.ok) {
+        const held = units.get(args.orderId) ?? [];
+        for (const u of result.units) held.push({ ...u, lines: u.lines.map((l) => ({ ...l })), state: 'reserved' });
+        units.set(args.orderId, held);
+      }
+      return result;
+    }),
+    releaseUnitStock: act('releaseUnitStock', (args: { orderId: string; fulfillment: number; key: string; lines?: { sku: string; quantity: number }[] }) => {
+      const unit = unitOf(args.orderId, args.fulfillment);
+      if (!unit || unit.state !== 'reserved') return;
+      if (!args.lines) {
+        unit.state = 'released';
+        return;
+      }
+      for (const line of args.lines) {
+        if (releaseKeys.has(`${args.key}#${line.sku}`)) continue;
+        releaseKeys.add(`${args.key}#${line.sku}`);
+        const held = unit.lines.find((l) => l.sku === line.sku);
+        if (held) held.quantity = Math.max(0, held.quantity - line.quantity);
+      }
+      if (unit.lines.every((l) => l.quantity === 0)) unit.state = 'released';
+    }),
+    commitUnitStock: act('commitUnitStock', (args: { orderId: string; fulfillment: number }) => {
+      const unit = unitOf(args.orderId, args.fulfillment);
+      if (unit?.state === 'reserved') unit.state = 'committed';
+    }),
     commitStock: act('commitStock', () => undefined),
     restockReturn: act('restockReturn', () => undefined),
     recordOrder: async (view) => {
@@ -168,7 +218,7 @@ export function fakeActivities(
       notifications.push(`channel:${args.status}`);
     },
   };
-  return { activities, calls, notifications, snapshots, latePayments };
+  return { activities, calls, notifications, snapshots, latePayments, units };
 }
 
 /** Polls the live order until `predicate` holds (the workflow runs on the worker; this only reads). */

@@ -14,6 +14,7 @@ import { MikroORM as SqlMikroORM, SqliteDriver } from '@mikro-orm/sql';
 import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
 import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
+import { Reservation } from '../../entities/catalog';
 import { CallbackLog } from '../../entities/read-model';
 import { InvalidCursorError, StoreInputError, createStore } from '../../entities/store';
 import { formatDecimal } from '../../entities/stock-queries';
@@ -735,6 +736,13 @@ describe.each(DB_KINDS)('migrations on %s', (kind) => {
         await em.execute(
           `insert into shipment (order_id, shipment_id, carrier, tracking_number, label_ref) values ('webstore:V1-1', 'S1', 'aras', 'AR1', 'label')`,
         );
+        // an order in flight holding 2 of 5 units: its reservation must keep working after the upgrade
+        await em.execute(
+          `insert into stock (sku, location, on_hand, reserved, version, updated_at) values ('V1-SKU', 'main', 5, 2, 1, '2026-11-01T10:00:00Z')`,
+        );
+        await em.execute(
+          `insert into reservation (order_id, sku, location, quantity, state, created_at, updated_at) values ('webstore:V1-1', 'V1-SKU', 'main', 2, 'reserved', '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z')`,
+        );
         await em.execute(
           `insert into callback_log (source, event_id, order_id, matched, payload, received_at) values ` +
             `('payment', 'p-1', 'webstore:V1-1', true, '{}', '2026-11-01T10:00:00Z'), ` +
@@ -759,6 +767,15 @@ describe.each(DB_KINDS)('migrations on %s', (kind) => {
         ['c-2', 'carrier'], // unmatched: which carrier sent it was never recorded
         ['p-1', 'payments'],
       ]);
+      // the in-flight reservation is unit 1 of allocation 1: a repeat of its reserveStock holds nothing more, its commit settles it
+      const ledger = await orm.em.fork().find(Reservation, { orderId: 'webstore:V1-1' }, { disableIdentityMap: true });
+      expect(ledger.map((r) => [r.fulfillment, r.allocation, r.sku, r.location, r.quantity, r.state])).toEqual([
+        [1, 1, 'V1-SKU', 'main', 2, 'reserved'],
+      ]);
+      const upgraded = createInventoryActivities(orm);
+      expect(await upgraded.reserveStock({ orderId: 'webstore:V1-1', lines: [{ sku: 'V1-SKU', quantity: 2 }] })).toEqual({ ok: true });
+      await upgraded.commitStock({ orderId: 'webstore:V1-1' });
+      expect(await createStore(orm).getInventory('V1-SKU')).toMatchObject({ onHand: 3, reserved: 0 });
       expect(await migrate(orm)).toEqual([]);
     } finally {
       await orm?.close(true);

@@ -172,6 +172,47 @@ describe('loadConfig', () => {
   });
 });
 
+describe('sourcing: OMS_MAX_FULFILLMENTS and OMS_CHANNEL_LOCATIONS', () => {
+  it('allows 3 units per allocation and every location to every channel unless set', () => {
+    expect(loadConfig({}).sourcing).toEqual({ maxUnits: 3, channels: {} });
+  });
+
+  it('takes a unit limit between 1 and 20', () => {
+    expect(loadConfig({ OMS_MAX_FULFILLMENTS: '1' }).sourcing.maxUnits).toBe(1);
+    expect(loadConfig({ OMS_MAX_FULFILLMENTS: ' 5 ' }).sourcing.maxUnits).toBe(5);
+    for (const bad of ['0', '21', '2.5', 'three']) {
+      expect(problemsOf({ OMS_MAX_FULFILLMENTS: bad })).toEqual([
+        { variable: 'OMS_MAX_FULFILLMENTS', message: expect.stringMatching(/must be (between 1 and 20|an integer|a number)/) },
+      ]);
+    }
+  });
+
+  it('reads channel=location|kind rules separated by semicolons', () => {
+    expect(loadConfig({ OMS_CHANNEL_LOCATIONS: 'trendyol=main; hepsiburada = main | warehouse ;' }).sourcing.channels).toEqual({
+      trendyol: ['main'],
+      hepsiburada: ['main', 'warehouse'],
+    });
+  });
+
+  it('refuses a malformed rule, naming the variable and the entry', () => {
+    expect(problemsOf({ OMS_CHANNEL_LOCATIONS: 'trendyol' })).toEqual([
+      { variable: 'OMS_CHANNEL_LOCATIONS', message: 'entry 1 must be channel=location|location…, e.g. "trendyol=main"' },
+    ]);
+    expect(problemsOf({ OMS_CHANNEL_LOCATIONS: 'trendyol=main;Trendyol Market=main' })).toEqual([
+      { variable: 'OMS_CHANNEL_LOCATIONS', message: 'entry 2 (Trendyol Market): channel must be 1-32 characters of a-z, 0-9, _ or -' },
+    ]);
+    expect(problemsOf({ OMS_CHANNEL_LOCATIONS: 'trendyol=' })).toEqual([
+      { variable: 'OMS_CHANNEL_LOCATIONS', message: expect.stringContaining('entry 1 (trendyol): "" is not a location id or kind') },
+    ]);
+    expect(problemsOf({ OMS_CHANNEL_LOCATIONS: 'n11=main,store' })).toEqual([
+      { variable: 'OMS_CHANNEL_LOCATIONS', message: expect.stringContaining('"main,store" is not a location id or kind') },
+    ]);
+    expect(problemsOf({ OMS_CHANNEL_LOCATIONS: 'n11=main;n11=store' })).toEqual([
+      { variable: 'OMS_CHANNEL_LOCATIONS', message: 'channel "n11" is listed twice' },
+    ]);
+  });
+});
+
 describe('OMS_UPDATE_TIMEOUT', () => {
   it('bounds a request’s wait on the order’s workflow: 10 s unless set, any duration when set', () => {
     expect(loadConfig({}).updateTimeoutMs).toBe(10_000);
