@@ -51,7 +51,9 @@ function readOptions(argv: string[]): Options {
   const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
     if (raw === undefined || raw.trim() === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name}: must be a whole number >= ${min}, got "${raw}"`);
+    if (!Number.isInteger(value) || value < min) {
+      throw new Error(`--${name}: must be a whole number >= ${min}, got "${raw}"`);
+    }
     return value;
   };
   const units = (values.units ?? '1,3').split(',').map((u) => int('units', u, 0, 1));
@@ -98,9 +100,25 @@ function childCpuSeconds(): number {
   return total;
 }
 
-function cpuNow(): { process: number; server: number } {
+/** Busy CPU seconds of the whole machine (all cores), to show how much of it other processes took. */
+function machineBusySeconds(): number {
+  try {
+    const values = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0); // idle + iowait
+    return (values.reduce((s, v) => s + v, 0) - idle) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuNow(): { process: number; server: number; machine: number; at: number } {
   const own = process.cpuUsage();
-  return { process: (own.user + own.system) / 1e6, server: childCpuSeconds() };
+  return {
+    process: (own.user + own.system) / 1e6,
+    server: childCpuSeconds(),
+    machine: machineBusySeconds(),
+    at: performance.now(),
+  };
 }
 
 // ---------------------------------------------------------------- runs
@@ -114,6 +132,9 @@ interface Batch {
   completed: number;
   failures: string[];
   cpuSeconds: { process: number; server: number };
+  seconds: number;
+  /** Cores other processes kept busy during the batch, on average: well above 0 means a shared machine. */
+  otherCores: number;
   costs: OrderCost[];
 }
 
@@ -159,6 +180,11 @@ async function runBatch(
     completed: ids.length,
     failures,
     cpuSeconds: { process: after.process - before.process, server: after.server - before.server },
+    seconds: round1((after.at - before.at) / 1000),
+    otherCores: round2(
+      Math.max(0, after.machine - before.machine - (after.process - before.process) - (after.server - before.server)) /
+        Math.max(0.001, (after.at - before.at) / 1000),
+    ),
     costs,
   };
 }
@@ -215,22 +241,25 @@ async function main(): Promise<number> {
     const failures: string[] = [];
     for (const shape of shapes) {
       if (options.warmup === 0) break;
-      const warm = await runBatch(runner, shape, `warm-${shape.units}-${shape.structure}`, options.warmup, options.concurrency, deadline);
+      const prefix = `warm-${shape.units}-${shape.structure}`;
+      const warm = await runBatch(runner, shape, prefix, options.warmup, options.concurrency, deadline);
       failures.push(...warm.failures);
     }
     const batches = new Map<string, Batch[]>(shapes.map((s) => [label(s), []]));
     for (let round = 1; round <= options.rounds; round++) {
       const order = round % 2 === 1 ? shapes : [...shapes].reverse();
       for (const shape of order) {
-        await sleep(1000); // let the previous batch's tail (task completions, cache evictions) settle outside the window
+        // The previous batch's tail (task completions, cache evictions) settles outside the window.
+        await sleep(1000);
         const prefix = `r${round}-${shape.units}-${shape.structure}`;
         const batch = await runBatch(runner, shape, prefix, options.orders, options.concurrency, deadline);
         batches.get(label(shape))!.push(batch);
         failures.push(...batch.failures);
         const cpu = cpuMsPer(batch);
         log(
-          `round ${round} ${label(shape)}: ${batch.completed}/${options.orders} orders, ` +
-            `CPU ${cpu.process} + ${cpu.server} ms per order (process + server)`,
+          `round ${round} ${label(shape)}: ${batch.completed}/${options.orders} orders in ${batch.seconds} s, ` +
+            `CPU ${cpu.process} + ${cpu.server} ms per order (process + server), ` +
+            `other processes ${batch.otherCores} cores`,
         );
       }
     }
@@ -256,7 +285,7 @@ async function main(): Promise<number> {
         orderWorkflowTasks: spread(costs.map((c) => c.orderWorkflowTasks)),
         failedWorkflowTasks: costs.reduce((s, c) => s + c.failedWorkflowTasks, 0),
         cpuMsPerOrder: cpuMsPer(total),
-        rounds: all.map((b) => cpuMsPer(b)),
+        rounds: all.map((b) => ({ ...cpuMsPer(b), otherCores: b.otherCores })),
       };
     });
     const pairs = options.units.flatMap((units) =>
@@ -283,6 +312,9 @@ async function main(): Promise<number> {
       };
     });
 
+    // The order's own share, then its units', for the child structures.
+    const split = (structure: Structure, own: number, all: number) =>
+      structure === 'inline' ? '' : `${own} + ${round1(all - own)}`;
     const range = (s: { mean: number; min: number; max: number }) =>
       s.min === s.max ? `${s.mean}` : `${s.mean} (${s.min}–${s.max})`;
     const rows = perShape.map((s) => [
@@ -290,20 +322,30 @@ async function main(): Promise<number> {
       s.structure,
       `${s.orders}`,
       range(s.events),
-      s.structure !== 'inline' ? `${s.orderEvents.mean} + ${round1(s.events.mean - s.orderEvents.mean)}` : '',
+      split(s.structure, s.orderEvents.mean, s.events.mean),
       range(s.workflowTasks),
-      s.structure !== 'inline' ? `${s.orderWorkflowTasks.mean} + ${round1(s.workflowTasks.mean - s.orderWorkflowTasks.mean)}` : '',
+      split(s.structure, s.orderWorkflowTasks.mean, s.workflowTasks.mean),
       `${s.cpuMsPerOrder.process} + ${s.cpuMsPerOrder.server} = ${s.cpuMsPerOrder.total}`,
     ]);
-    const header = ['units', 'structure', 'orders', 'events/order', 'order + units', 'wf tasks/order', 'order + units', 'CPU ms/order (process + server)'];
+    const header = [
+      'units',
+      'structure',
+      'orders',
+      'events/order',
+      'order + units',
+      'wf tasks/order',
+      'order + units',
+      'CPU ms/order (process + server)',
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     console.log(line(header));
     for (const row of rows) console.log(line(row));
     for (const r of ratios) {
       console.log(
-        `${r.structure} / inline, ${r.units} unit${r.units === 1 ? '' : 's'}: events ${r.events}, workflow tasks ${r.workflowTasks}, ` +
-          `CPU median ${r.cpu.median} (min ${r.cpu.min} – max ${r.cpu.max}; process ${r.cpuProcess.median}, server ${r.cpuServer.median})`,
+        `${r.structure} / inline, ${r.units} unit${r.units === 1 ? '' : 's'}: ` +
+          `events ${r.events}, workflow tasks ${r.workflowTasks}, CPU median ${r.cpu.median} ` +
+          `(min ${r.cpu.min} – max ${r.cpu.max}; process ${r.cpuProcess.median}, server ${r.cpuServer.median})`,
       );
     }
     if (failures.length) console.log(`failures: ${failures.length}, first: ${failures[0]}`);
