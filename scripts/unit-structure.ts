@@ -163,7 +163,9 @@ export async function startUnitCost(temporal: TemporalHandle): Promise<UnitCostR
 
     async histories(orderWorkflowId, structure, units) {
       const ids = [orderWorkflowId];
-      if (structure !== 'inline') for (let unit = 1; unit <= units; unit++) ids.push(unitWorkflowId(orderWorkflowId, unit));
+      if (structure !== 'inline') {
+        for (let unit = 1; unit <= units; unit++) ids.push(unitWorkflowId(orderWorkflowId, unit));
+      }
       const out: HistoryEvent[][] = [];
       for (const id of ids) out.push((await client.workflow.getHandle(id).fetchHistory()).events ?? []);
       return out;

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('orderCost on real histories', () => {
-  test('a 1-unit inline order records exactly its steps: 35 events, 6 workflow tasks, all in the order workflow', async () => {
+  test('a 1-unit inline order records exactly its steps: 35 events, 6 workflow tasks, one workflow', async () => {
     const id = await runner.order('t-inline-1', 'inline', 1, 60_000);
     const histories = await runner.histories(id, 'inline', 1);
     expect(histories).toHaveLength(1);
@@ -128,7 +128,7 @@ describe('orderCost on real histories', () => {
     });
   });
 
-  test('child-direct: the outside signals go to the units, which write their own steps; the order only waits', async () => {
+  test('child-direct: the outside signals go to the units, which write their own steps', async () => {
     const id = await runner.order('t-direct-3', 'child-direct', 3, 60_000);
     const histories = await runner.histories(id, 'child-direct', 3);
     expect(histories).toHaveLength(4);
@@ -136,9 +136,9 @@ describe('orderCost on real histories', () => {
     expect(countOf(order!, 'CHILD_WORKFLOW_EXECUTION_COMPLETED')).toBe(3);
     expect(countOf(order!, 'WORKFLOW_EXECUTION_SIGNALED')).toBe(0);
     for (const unit of units) {
-      expect({ signals: countOf(unit, 'WORKFLOW_EXECUTION_SIGNALED'), markers: countOf(unit, 'MARKER_RECORDED') }).toEqual(
-        { signals: 3, markers: 5 }, // commit stock and four steps
-      );
+      const counts = { signals: countOf(unit, 'WORKFLOW_EXECUTION_SIGNALED'), markers: countOf(unit, 'MARKER_RECORDED') };
+      // commit stock and four steps
+      expect(counts).toEqual({ signals: 3, markers: 5 });
     }
     expect(orderCost(histories).events).toBe(histories.reduce((s, h) => s + h.length, 0));
   });
@@ -181,7 +181,13 @@ describe('npm run unit-cost on a tiny batch', () => {
     });
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     let json: {
-      shapes: { units: number; structure: string; orders: number; events: { mean: number }; workflowTasks: { mean: number } }[];
+      shapes: {
+        units: number;
+        structure: string;
+        orders: number;
+        events: { mean: number };
+        workflowTasks: { mean: number };
+      }[];
       ratios: { units: number; structure: string; events: number; workflowTasks: number; cpu: { median: number } }[];
       failures: string[];
     };
