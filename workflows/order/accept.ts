@@ -7,21 +7,7 @@ import { SKIPPED } from './operator';
 /** Validates and reserves; returns false when the order ended canceled (invalid or out of stock). */
 export async function acceptOrder(ctx: OrderContext, pricingProblem: string | undefined): Promise<boolean> {
   const { s, operator, saga, status } = ctx;
-  if (pricingProblem) return refuse(ctx, 'invalid_order', pricingProblem);
-  const validation = await operator.step('validate', () => db.validateOrder(s.input));
-  if (validation !== SKIPPED) {
-    if (!validation.ok) return refuse(ctx, 'invalid_order', validation.problems.join('; '));
-    for (const discrepancy of validation.discrepancies ?? []) s.log({ type: 'price_discrepancy', detail: discrepancy });
-  }
-  status.ensureNotCanceled();
-
-  saga.push({
-    name: 'release_stock',
-    run: () => db.releaseStock({ orderId: s.orderId }),
-    refuseSkip:
-      'releasing the reservation cannot be skipped: the units would stay reserved for good; retry it ' +
-      '(POST /inventory/{sku}/repair recomputes a reservation count that is off)',
-  });
+  if (!(await validateAndHoldRelease(ctx, pricingProblem))) return false;
   const lines = s.input.lines.map(({ sku, quantity }) => ({ sku, quantity }));
   const reservation = await operator.step('reserve_stock', () => db.reserveStock({ orderId: s.orderId, lines }), {
     refuseSkip: 'reserve_stock cannot be skipped: the order would ship stock it never reserved; retry it, or cancel the order',
@@ -38,7 +24,30 @@ export async function acceptOrder(ctx: OrderContext, pricingProblem: string | un
   return true;
 }
 
-function refuse(ctx: OrderContext, reason: 'invalid_order' | 'out_of_stock', detail: string): false {
+/**
+ * Checks the order (pricing, catalog) and pushes the release of its reservation, which the reservation step
+ * then makes; false when the order ended canceled as invalid (v2 and v3 alike).
+ */
+export async function validateAndHoldRelease(ctx: OrderContext, pricingProblem: string | undefined): Promise<boolean> {
+  const { s, operator, saga, status } = ctx;
+  if (pricingProblem) return refuse(ctx, 'invalid_order', pricingProblem);
+  const validation = await operator.step('validate', () => db.validateOrder(s.input));
+  if (validation !== SKIPPED) {
+    if (!validation.ok) return refuse(ctx, 'invalid_order', validation.problems.join('; '));
+    for (const discrepancy of validation.discrepancies ?? []) s.log({ type: 'price_discrepancy', detail: discrepancy });
+  }
+  status.ensureNotCanceled();
+  saga.push({
+    name: 'release_stock',
+    run: () => db.releaseStock({ orderId: s.orderId }),
+    refuseSkip:
+      'releasing the reservation cannot be skipped: the units would stay reserved for good; retry it ' +
+      '(POST /inventory/{sku}/repair recomputes a reservation count that is off)',
+  });
+  return true;
+}
+
+export function refuse(ctx: OrderContext, reason: 'invalid_order' | 'out_of_stock', detail: string): false {
   ctx.s.order.cancelReason = reason;
   ctx.status.setStatus('canceled', detail);
   return false;

@@ -156,6 +156,12 @@ function onWarehouseEvent(ctx: OrderContext, event: WarehouseEvent): void {
     s.packed = true;
     return;
   }
+  onReturnReceived(ctx, event);
+}
+
+/** The warehouse received the parcel of the return in progress (v2 and v3 alike). */
+export function onReturnReceived(ctx: OrderContext, event: WarehouseEvent): void {
+  const { s } = ctx;
   if (s.order.status !== 'return_pending' || s.returnReceived) {
     s.log({ type: 'ignored_event', detail: `warehouse return_received while ${s.order.status}` });
     s.publish();

@@ -78,7 +78,12 @@ export async function claimEarlyPayments(ctx: OrderContext): Promise<void> {
  * Waits for the payment; returns false when the order was canceled for want of one. On success the payment is
  * booked and its refund-or-void compensation pushed, in the same activation.
  */
-export async function awaitPayment(ctx: OrderContext, cancelFromWithin: (reason: string, detail: string) => Promise<void>): Promise<boolean> {
+export async function awaitPayment(
+  ctx: OrderContext,
+  cancelFromWithin: (reason: string, detail: string) => Promise<void>,
+  /** What a cancel gives back once the payment is taken (v2: the whole payment; v3: what partial cancels left). */
+  giveBack: () => Promise<void> = () => refundOrVoid(ctx),
+): Promise<boolean> {
   const { s, saga, status } = ctx;
   const method = s.input.payment.method as 'card' | 'bank_transfer';
   const timeout = s.input.timers.paymentTimeout[method];
@@ -96,7 +101,7 @@ export async function awaitPayment(ctx: OrderContext, cancelFromWithin: (reason:
     return false;
   }
   s.takenPayments.add(event.eventId);
-  saga.push({ name: 'refund_or_void_payment', run: () => refundOrVoid(ctx) });
+  saga.push({ name: 'refund_or_void_payment', run: giveBack });
   s.book({
     kind: event.type === 'captured' ? 'capture' : 'authorization',
     amount: event.amount ?? s.order.totals.total,

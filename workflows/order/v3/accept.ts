@@ -2,6 +2,7 @@
 // there, all lines or none (allocateStock). The plan and its reason go into the timeline; each unit of the plan
 // becomes a fulfillment unit, started once the order is confirmed.
 import { db, metrics } from '../proxies';
+import { refuse, validateAndHoldRelease } from '../accept';
 import { SKIPPED } from '../operator';
 import type { V3Context } from './context';
 import { Unit } from './state';
@@ -10,21 +11,7 @@ import type { AllocatedUnit } from '../../../contract/types';
 /** Validates and allocates; returns false when the order ended canceled (invalid or out of stock). */
 export async function acceptOrderV3(ctx: V3Context, pricingProblem: string | undefined): Promise<boolean> {
   const { s, operator, saga, status } = ctx;
-  if (pricingProblem) return refuse(ctx, 'invalid_order', pricingProblem);
-  const validation = await operator.step('validate', () => db.validateOrder(s.input));
-  if (validation !== SKIPPED) {
-    if (!validation.ok) return refuse(ctx, 'invalid_order', validation.problems.join('; '));
-    for (const discrepancy of validation.discrepancies ?? []) s.log({ type: 'price_discrepancy', detail: discrepancy });
-  }
-  status.ensureNotCanceled();
-
-  saga.push({
-    name: 'release_stock',
-    run: () => db.releaseStock({ orderId: s.orderId }),
-    refuseSkip:
-      'releasing the reservation cannot be skipped: the units would stay reserved for good; retry it ' +
-      '(POST /inventory/{sku}/repair recomputes a reservation count that is off)',
-  });
+  if (!(await validateAndHoldRelease(ctx, pricingProblem))) return false;
   const lines = s.input.lines.map(({ sku, quantity }) => ({ sku, quantity }));
   const allocation = await operator.step(
     'reserve_stock',
@@ -65,10 +52,4 @@ export function addUnits(ctx: V3Context, units: AllocatedUnit[], reasons: string
   const retried = attempts > 1 ? ` (sourced ${attempts} times: stock moved meanwhile)` : '';
   s.log({ type: 'sourcing', detail: `${reasons.join('; ')}${retried}` });
   return made;
-}
-
-function refuse(ctx: V3Context, reason: 'invalid_order' | 'out_of_stock', detail: string): false {
-  ctx.s.order.cancelReason = reason;
-  ctx.status.setStatus('canceled', detail);
-  return false;
 }

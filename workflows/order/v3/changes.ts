@@ -19,7 +19,7 @@ const RELEASE_REFUSES_SKIP =
 /** Applies queued changes until every unit has ended and none is queued. */
 export async function coordinate(ctx: V3Context, capture: CaptureMode): Promise<void> {
   const { s } = ctx;
-  const allEnded = () => s.units.every((u) => !u.live || u.settled);
+  const allEnded = () => s.units.every((u) => u.settled);
   for (;;) {
     await condition(() => ctx.changes.length > 0 || allEnded());
     const change = ctx.changes[0];
@@ -133,7 +133,6 @@ async function shrinkUnit(
   if (unit.lines.length === 0) {
     unit.status = ended;
     unit.detail = reason;
-    unit.settled = true;
     s.log({ type: `unit_${ended}`, detail: `${unit.id}: ${reason}` });
     return;
   }

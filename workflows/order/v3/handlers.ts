@@ -17,7 +17,7 @@ import {
 import type { StockLine } from '../../../contract/types';
 import { cancelLinesProblem, describeLines } from '../../../domain/fulfillment';
 import { carrierTarget, returnRequestProblem } from '../../../domain/order';
-import { registerHandlers } from '../handlers';
+import { onReturnReceived, registerHandlers } from '../handlers';
 import { conflict } from '../operator';
 import type { V3Context } from './context';
 import { returnable } from './returns';
@@ -203,11 +203,5 @@ function onWarehouseEvent(ctx: V3Context, event: WarehouseEvent): void {
     unit.packed = true;
     return;
   }
-  if (s.order.status !== 'return_pending' || s.returnReceived) {
-    s.log({ type: 'ignored_event', detail: `warehouse return_received while ${s.order.status}` });
-    s.publish();
-    return;
-  }
-  s.log({ type: 'warehouse_event', detail: `return_received ${JSON.stringify(event.lines ?? [])}` });
-  s.returnReceived = event.lines ?? [];
+  onReturnReceived(ctx, event);
 }

@@ -141,21 +141,26 @@ export async function creditNote(ctx: V3Context, valueMinor: number, why: string
 
 /**
  * Once nothing is left to ship, an authorization that was captured in part is closed at the provider (what was
- * not captured is released); a rounding residue is booked as voided.
+ * not captured is released).
  */
 async function releaseRestIfDone(ctx: V3Context): Promise<void> {
   const { s, operator } = ctx;
   if (!s.isPrepaid || s.authorizationClosed) return;
   if (s.unsourced.length > 0 || s.units.some((u) => u.live && !u.moving)) return;
+  if (facts(ctx).captured === 0) return; // nothing captured: the whole cancel voids the authorization
+  await operator.step('void_payment', () =>
+    closeAuthorization(ctx, `void:${s.orderId}:rest`, 'rest released', 'the rest of the authorization was released'),
+  );
+}
+
+/** Voids what is left of the authorization at the provider, books that rest (a rounding residue included) as voided. */
+async function closeAuthorization(ctx: V3Context, key: string, reason: string, logged?: string): Promise<void> {
+  const { s } = ctx;
   const m = facts(ctx);
-  if (m.captured === 0) return; // nothing captured: the whole cancel voids the authorization
-  const voided = await operator.step('void_payment', () => ext.voidPayment({ key: `void:${s.orderId}:rest`, orderId: s.orderId }));
-  if (voided === SKIPPED) return;
+  await ext.voidPayment({ key, orderId: s.orderId });
   s.authorizationClosed = true;
-  if (m.openAuthorization > 0) {
-    s.book({ kind: 'void', amount: fromMinor(m.openAuthorization), currency: m.currency, reason: 'rest released' });
-  }
-  s.log({ type: 'payment_voided', detail: 'the rest of the authorization was released' });
+  if (m.openAuthorization > 0) s.book({ kind: 'void', amount: fromMinor(m.openAuthorization), currency: m.currency, reason });
+  if (logged !== undefined) s.log({ type: 'payment_voided', ...(logged ? { detail: logged } : {}) });
 }
 
 /**
@@ -167,12 +172,8 @@ export async function giveBackTheRest(ctx: V3Context): Promise<void> {
   if (!s.isPrepaid) return;
   const m = facts(ctx);
   if (m.captured > 0) {
+    if (!s.authorizationClosed && m.openAuthorization > 0) await closeAuthorization(ctx, `void:${s.orderId}:rest`, 'cancel');
     const left = m.captured - m.refunded;
-    if (!s.authorizationClosed && m.openAuthorization > 0) {
-      await ext.voidPayment({ key: `void:${s.orderId}:rest`, orderId: s.orderId });
-      s.authorizationClosed = true;
-      s.book({ kind: 'void', amount: fromMinor(m.openAuthorization), currency: m.currency, reason: 'cancel' });
-    }
     if (left <= 0) return;
     const amount = fromMinor(left);
     const refund = await ext.refundPayment({ key: `refund:${s.orderId}:cancel`, orderId: s.orderId, amount, currency: m.currency, reason: 'order canceled' });
@@ -180,11 +181,6 @@ export async function giveBackTheRest(ctx: V3Context): Promise<void> {
     s.log({ type: 'payment_refunded', detail: `${refund.refundId} ${amount} ${m.currency}` });
   } else if (m.authorized > 0 && !s.authorizationClosed) {
     // Nothing captured: the authorization is released at the provider (what partial cancels reduced included).
-    await ext.voidPayment({ key: `void:${s.orderId}`, orderId: s.orderId });
-    s.authorizationClosed = true;
-    if (m.openAuthorization > 0) {
-      s.book({ kind: 'void', amount: fromMinor(m.openAuthorization), currency: m.currency, reason: 'cancel' });
-    }
-    s.log({ type: 'payment_voided' });
+    await closeAuthorization(ctx, `void:${s.orderId}`, 'cancel', '');
   }
 }

@@ -4,14 +4,13 @@
 // delivery, nothing when nothing was collected), gets its own credit note, and restocks at the unit's location.
 import { condition } from '@temporalio/workflow';
 import type { OrderReturn, StockLine } from '../../../contract/types';
-import { addLines } from '../../../domain/fulfillment';
+import { addLines, moneyFacts } from '../../../domain/fulfillment';
 import { fromMinor, toMinor } from '../../../domain/money';
 import { decideRefund } from '../../../domain/order';
 import { durationMs, refundRoute, shareOfPayment } from '../../../domain/payments';
 import { db, ext } from '../proxies';
 import { SKIPPED } from '../operator';
 import type { V3Context } from './context';
-import { moneyFacts } from '../../../domain/fulfillment';
 import { creditNote } from './money';
 import type { Unit } from './state';
 

@@ -49,8 +49,6 @@ export class Unit {
   stopping = false;
   /** The current run (a re-issued unit has a new one). */
   running: Promise<void> | undefined;
-  /** The unit's journey ended: delivered, back at the sender, or its lines all canceled or rejected. */
-  settled = false;
   detail: string | undefined;
 
   constructor(
@@ -66,6 +64,11 @@ export class Unit {
 
   get live(): boolean {
     return isLive(this.status);
+  }
+
+  /** The unit's journey ended: delivered, back at the sender, or its lines all canceled or rejected. */
+  get settled(): boolean {
+    return this.status === 'delivered' || this.status === 'returned_to_sender' || !this.live;
   }
 
   view(): Fulfillment {

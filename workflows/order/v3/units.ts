@@ -50,7 +50,6 @@ export function startUnit(ctx: V3Context, unit: Unit, capture: CaptureMode): voi
   unit.running = (async () => {
     try {
       await scope.run(() => forward(ctx, unit, saga, capture));
-      unit.settled = true;
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // Stopped: undo what this revision did at the warehouse and carrier (stock is the changer's business).

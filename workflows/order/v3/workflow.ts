@@ -7,6 +7,7 @@
 // Determinism: these files import only @temporalio/workflow, the shared contract and the pure domain rules.
 import { CancellationScope, allHandlersFinished, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { OrderInput, OrderView } from '../../../contract/types';
+import { fromMinor, toMinor } from '../../../domain/money';
 import { priceOrder } from '../../../domain/payments';
 import { ext } from '../proxies';
 import { Operator, OperatorDesk, describe, type Skippable } from '../operator';
@@ -22,7 +23,6 @@ import { returnWindow, runReturnV3 } from './returns';
 import { OrderStateV3 } from './state';
 import { AnnouncerV3 } from './status';
 import { startUnit } from './units';
-import { fromMinor, toMinor } from '../../../domain/money';
 
 /** One order and its fulfillment units, end to end; returns the final order view. */
 export async function orderWorkflowV3(input: OrderInput): Promise<OrderView> {
@@ -118,11 +118,9 @@ async function runOrder(ctx: V3Context, pricingProblem: string | undefined): Pro
   } else {
     await accept();
     await claimEarlyPayments(ctx);
-    // The v2 wait books the payment; its v2 compensation (refund or void of the whole payment) is not this
-    // order's: a v3 order gives back what is left after partial cancels, so the wait gets a saga of its own.
-    const paymentCtx = { ...ctx, saga: new Saga(s, ctx.operator) };
-    if (!(await awaitPayment(paymentCtx, (reason, detail) => cancelFromWithin(ctx, reason, detail)))) return;
-    saga.push({ name: 'refund_or_void_payment', run: () => giveBackTheRest(ctx) });
+    // A v3 order's cancel gives back what is left of the payment after partial cancels, not the whole of it.
+    const taken = await awaitPayment(ctx, (reason, detail) => cancelFromWithin(ctx, reason, detail), () => giveBackTheRest(ctx));
+    if (!taken) return;
     status.ensureNotCanceled();
     status.setStatus('confirmed', `payment ${s.order.paymentStatus}`);
   }
