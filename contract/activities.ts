@@ -122,7 +122,7 @@ export interface ErpActivities {
 export interface WarehouseActivities {
   createPickingTask(args: IdempotentCall & { lines: StockLine[]; location: string }): Promise<{ taskId: string }>;
   /** Cancels `taskId` only when given (one unit of several), else every open task of the order. */
-  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void>;
+  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined; createdWith?: string | undefined }): Promise<void>;
 }
 
 export interface CarrierActivities {
@@ -131,7 +131,7 @@ export interface CarrierActivities {
     args: IdempotentCall & { carrier: Carrier; address: Address; customer: Customer; lines: StockLine[] },
   ): Promise<{ carrier: Carrier; trackingNumber: string; labelRef: string }>;
   /** Cancels `trackingNumber` only when given (one unit of several), else every open shipment of the order. */
-  cancelShipment(args: IdempotentCall & { carrier: Carrier; trackingNumber?: string | undefined }): Promise<void>;
+  cancelShipment(args: IdempotentCall & { carrier: Carrier; trackingNumber?: string | undefined; createdWith?: string | undefined }): Promise<void>;
   createReturnCode(args: IdempotentCall & { carrier: Carrier; lines: StockLine[] }): Promise<{ returnCode: string }>;
 }
 

@@ -13,10 +13,10 @@ import type {
 } from './types';
 
 export const TASK_QUEUE = 'oms-orders';
-/** The workflow type new orders start (workflows/order/). */
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
+/** The workflow type new orders start (workflows/order/v3/). */
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV3';
 /** Order workflow types of earlier versions: still registered, so orders started on them run to their end. */
-export const LEGACY_ORDER_WORKFLOW_TYPES = ['orderWorkflow'] as const;
+export const LEGACY_ORDER_WORKFLOW_TYPES = ['orderWorkflowV2', 'orderWorkflow'] as const;
 
 /** The order id channels see; channel names and external ids are restricted so it is URL-safe. */
 export function orderIdFor(channel: string, externalOrderId: string): string {

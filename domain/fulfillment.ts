@@ -2,6 +2,7 @@
 // quantity buckets, what a partial cancel may take, and the money share of a set of lines. No Temporal import,
 // no I/O: the workflow calls these and unit tests run them in milliseconds.
 import type {
+  CarrierEventStatus,
   FulfillmentStatus,
   LedgerEntry,
   LineQuantities,
@@ -43,6 +44,30 @@ export function isMoving(status: FulfillmentStatus): boolean {
 
 export function isLive(status: FulfillmentStatus): boolean {
   return !DEAD.includes(status);
+}
+
+const UNIT_PROGRESS: Record<FulfillmentStatus, number> = {
+  pending: 0,
+  picking: 0,
+  packed: 0,
+  labelled: 0,
+  shipped: 1,
+  delivered: 2,
+  returned_to_sender: 2,
+  rejected: 3,
+  canceled: 3,
+};
+
+/**
+ * A carrier event a live unit has already gone past (in_transit after delivered, a second picked_up, anything
+ * after returned_to_sender): recorded and ignored, as v1/v2 do for the whole order. delivery_failed is news
+ * only while the parcel is on its way.
+ */
+export function isStaleUnitCarrierEvent(unit: FulfillmentStatus, event: CarrierEventStatus): boolean {
+  const progress = UNIT_PROGRESS[unit];
+  if (progress >= 2) return true;
+  if (event === 'picked_up' || event === 'in_transit') return progress >= 1;
+  return false;
 }
 
 export interface UnitFacts {

@@ -36,7 +36,8 @@ export interface CarrierGateway {
     args: IdempotentCall & { address: Address; customer: Customer; lines: StockLine[] },
   ): Promise<{ trackingNumber: string; labelRef: string }>;
   /** Cancels `trackingNumber`, or every open shipment of the order at this carrier; none open is a no-op. */
-  cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined }): Promise<void>;
+  /** Cancels the shipment `trackingNumber`, else the one created with the key `createdWith`, else every open shipment of the order. */
+  cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined; createdWith?: string | undefined }): Promise<void>;
   createReturnCode(args: IdempotentCall & { lines: StockLine[] }): Promise<{ returnCode: string }>;
 }
 
@@ -44,7 +45,8 @@ export interface CarrierGateway {
 export interface WarehouseGateway {
   createPickingTask(args: IdempotentCall & { lines: StockLine[]; location: string }): Promise<{ taskId: string }>;
   /** Cancels `taskId`, or every open task of the order; none open is a no-op. */
-  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void>;
+  /** Cancels the task `taskId`, else the one created with the key `createdWith` (its answer may never have arrived), else every open task of the order. */
+  cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined; createdWith?: string | undefined }): Promise<void>;
 }
 
 /** Turkish e-invoice / e-archive integrator. */

@@ -266,7 +266,7 @@ export const TRACKING_NUMBER_PATTERNS: Record<Carrier, RegExp> = Object.fromEntr
 
 /** One cargo company; the idempotency key is the cargo key, so one key is one shipment. */
 export class CarrierSimulator extends Simulator implements CarrierGateway {
-  private readonly shipments = new Map<string, { orderId: string; cancelled: boolean }>();
+  private readonly shipments = new Map<string, { orderId: string; key: string; cancelled: boolean }>();
 
   constructor(
     readonly carrier: Carrier,
@@ -285,16 +285,18 @@ export class CarrierSimulator extends Simulator implements CarrierGateway {
       const { prefix, digits: length } = CARRIER_NUMBERS[this.carrier];
       const trackingNumber = prefix + digits(length, this.carrier, 'shipment', args.key);
       const labelRef = `${this.carrier.toUpperCase()}-LBL-${hex(10, this.carrier, 'label', args.key)}`;
-      this.shipments.set(trackingNumber, { orderId: args.orderId, cancelled: false });
+      this.shipments.set(trackingNumber, { orderId: args.orderId, key: args.key, cancelled: false });
       return { outcome: 'done', result: { trackingNumber, labelRef }, data: { trackingNumber, labelRef } };
     });
   }
 
-  async cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined }): Promise<void> {
+  async cancelShipment(args: IdempotentCall & { trackingNumber?: string | undefined; createdWith?: string | undefined }): Promise<void> {
     return this.run('carrier.cancelShipment', args, () => {
       const open = [...this.shipments].filter(
         ([number, s]) =>
-          s.orderId === args.orderId && !s.cancelled && (args.trackingNumber === undefined || number === args.trackingNumber),
+          s.orderId === args.orderId &&
+          !s.cancelled &&
+          (args.trackingNumber !== undefined ? number === args.trackingNumber : args.createdWith === undefined || s.key === args.createdWith),
       );
       if (open.length === 0) return { outcome: 'noop', result: undefined, data: { reason: 'no open shipment' } };
       for (const [, shipment] of open) shipment.cancelled = true;
@@ -315,7 +317,7 @@ export class CarrierSimulator extends Simulator implements CarrierGateway {
 
 /** Picking system: one task per key; cancelling cancels the order's open tasks. */
 export class WarehouseSimulator extends Simulator implements WarehouseGateway {
-  private readonly tasks = new Map<string, { orderId: string; cancelled: boolean }>();
+  private readonly tasks = new Map<string, { orderId: string; key: string; cancelled: boolean }>();
 
   constructor(ctx: SimulatorContext) {
     super('warehouse', ctx);
@@ -328,15 +330,18 @@ export class WarehouseSimulator extends Simulator implements WarehouseGateway {
       requireLines(args.lines);
       if (!args.location) throw integrationRejected('location must not be empty');
       const taskId = `PT-${hex(10, 'picking', args.key)}`;
-      this.tasks.set(taskId, { orderId: args.orderId, cancelled: false });
+      this.tasks.set(taskId, { orderId: args.orderId, key: args.key, cancelled: false });
       return { outcome: 'done', result: { taskId }, data: { taskId, location: args.location, lines: args.lines } };
     });
   }
 
-  async cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined }): Promise<void> {
+  async cancelPickingTask(args: IdempotentCall & { taskId?: string | undefined; createdWith?: string | undefined }): Promise<void> {
     return this.run('warehouse.cancelPickingTask', args, () => {
       const open = [...this.tasks].filter(
-        ([id, t]) => t.orderId === args.orderId && !t.cancelled && (args.taskId === undefined || id === args.taskId),
+        ([id, t]) =>
+          t.orderId === args.orderId &&
+          !t.cancelled &&
+          (args.taskId !== undefined ? id === args.taskId : args.createdWith === undefined || t.key === args.createdWith),
       );
       if (open.length === 0) return { outcome: 'noop', result: undefined, data: { reason: 'no open task' } };
       for (const [, task] of open) task.cancelled = true;

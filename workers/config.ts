@@ -88,6 +88,8 @@ export interface AppConfig {
   ownPriceChannels: string[];
   /** allocateStock's rules: most units per allocation (OMS_MAX_FULFILLMENTS), locations per channel (OMS_CHANNEL_LOCATIONS). */
   sourcing: SourcingRules;
+  /** When a card authorization is captured (OMS_CAPTURE_MODE): per fulfillment unit as it ships, or once for all. */
+  captureMode: CaptureMode;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -146,6 +148,13 @@ function parseApiKeys(value: string, ctx: z.RefinementCtx): Record<string, strin
   if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one channel=key' });
   return keys;
 }
+
+/**
+ * per_unit: each fulfillment unit's share of a card authorization is captured when that unit ships (the rest is
+ * voided when nothing is left to ship); once: the whole authorization is captured when the first unit ships.
+ */
+export const CAPTURE_MODES = ['per_unit', 'once'] as const;
+export type CaptureMode = (typeof CAPTURE_MODES)[number];
 
 /** The most units one allocation may split an order into that OMS_MAX_FULFILLMENTS accepts. */
 export const MAX_FULFILLMENTS_LIMIT = 20;
@@ -285,6 +294,7 @@ const envSchema = z.object({
       .max(MAX_FULFILLMENTS_LIMIT, `must be between 1 and ${MAX_FULFILLMENTS_LIMIT}`),
   ),
   OMS_CHANNEL_LOCATIONS: optional(z.string().transform(parseChannelLocations)),
+  OMS_CAPTURE_MODE: optional(z.enum(CAPTURE_MODES, `must be one of ${CAPTURE_MODES.join(', ')}`)),
   OMS_OWN_PRICE_CHANNELS: optional(
     z
       .string()
@@ -362,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
+    captureMode: e.OMS_CAPTURE_MODE ?? 'per_unit',
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

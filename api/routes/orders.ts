@@ -130,6 +130,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         receivedAt: new Date().toISOString(),
         requestId: randomUUID(),
         timers: config.timers,
+        capture: config.captureMode,
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       };
       const { created, order } = await orders.createOrder(input);

@@ -17,9 +17,9 @@ import { fakeActivities, startTimeSkippingEnv, waitForOrder, withWorker } from '
 
 /**
  * A fresh time-skipping server per test (its clock is shared, and one test's leftover timers must not move
- * another's); returns the current one and a `run` bound to it.
+ * another's); returns the current one and a `run` bound to it, starting orders of `workflowType`.
  */
-export function timeSkippingSuite() {
+export function timeSkippingSuite(workflowType: string = ORDER_WORKFLOW_TYPE) {
   let env: TestWorkflowEnvironment;
   beforeEach(async () => {
     env = await startTimeSkippingEnv();
@@ -30,7 +30,7 @@ export function timeSkippingSuite() {
   return {
     env: () => env,
     run: (fake: ReturnType<typeof fakeActivities>, input: OrderInput, body: (handle: WorkflowHandle) => Promise<void>) =>
-      runOrder(env, fake, input, body),
+      runOrder(env, fake, input, body, workflowType),
   };
 }
 

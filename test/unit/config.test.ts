@@ -172,6 +172,19 @@ describe('loadConfig', () => {
   });
 });
 
+describe('OMS_CAPTURE_MODE', () => {
+  it('captures per unit unless set, and takes once', () => {
+    expect(loadConfig({}).captureMode).toBe('per_unit');
+    expect(loadConfig({ OMS_CAPTURE_MODE: 'once' }).captureMode).toBe('once');
+  });
+
+  it('refuses anything else, naming the variable and the choices', () => {
+    expect(problemsOf({ OMS_CAPTURE_MODE: 'always' })).toEqual([
+      { variable: 'OMS_CAPTURE_MODE', message: 'must be one of per_unit, once' },
+    ]);
+  });
+});
+
 describe('sourcing: OMS_MAX_FULFILLMENTS and OMS_CHANNEL_LOCATIONS', () => {
   it('allows 3 units per allocation and every location to every channel unless set', () => {
     expect(loadConfig({}).sourcing).toEqual({ maxUnits: 3, channels: {} });

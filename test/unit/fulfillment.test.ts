@@ -2,6 +2,7 @@
 // checks, money shares and the money derived from a v3 ledger.
 import type { LedgerEntry } from '../../contract/types';
 import {
+  isStaleUnitCarrierEvent,
   canTransitionV3,
   cancelLinesProblem,
   intersectLines,
@@ -40,6 +41,21 @@ describe('summary status', () => {
       { status: 'picking', lines: [] },
     ]);
     expect(summary).toEqual({ live: 3, shipped: 2, delivered: 1, returnedToSender: 0, settled: 1 });
+  });
+});
+
+describe('stale carrier events of a unit', () => {
+  it('ignores what the unit has gone past and takes what moves it forward', () => {
+    expect(isStaleUnitCarrierEvent('delivered', 'in_transit')).toBe(true);
+    expect(isStaleUnitCarrierEvent('delivered', 'delivered')).toBe(true);
+    expect(isStaleUnitCarrierEvent('returned_to_sender', 'delivered')).toBe(true);
+    expect(isStaleUnitCarrierEvent('shipped', 'picked_up')).toBe(true);
+    expect(isStaleUnitCarrierEvent('shipped', 'in_transit')).toBe(true);
+    expect(isStaleUnitCarrierEvent('shipped', 'delivered')).toBe(false);
+    expect(isStaleUnitCarrierEvent('shipped', 'returned_to_sender')).toBe(false);
+    expect(isStaleUnitCarrierEvent('shipped', 'delivery_failed')).toBe(false);
+    expect(isStaleUnitCarrierEvent('labelled', 'picked_up')).toBe(false);
+    expect(isStaleUnitCarrierEvent('labelled', 'delivered')).toBe(false);
   });
 });
 

@@ -100,6 +100,30 @@ describe('undo operations', () => {
     expect(sims.log.effects({ op: 'carrier.cancelShipment' })[0]?.data).toEqual({ trackingNumbers: [trackingNumber] });
   });
 
+  test('a cancel naming the create key takes only what that call created, even when its answer was never read', async () => {
+    const sims = createSimulators();
+    const yk = sims.carriers.yurtici;
+    const first = await yk.createShipment(shipment('web:7', 'shipment:web:7:1:1'));
+    const second = await yk.createShipment(shipment('web:7', 'shipment:web:7:2:1'));
+    await yk.cancelShipment({ key: 'c1', orderId: 'web:7', createdWith: 'shipment:web:7:2:1' });
+    await yk.cancelShipment({ key: 'c2', orderId: 'web:7', createdWith: 'shipment:web:7:3:1' });
+    expect(sims.log.find({ op: 'carrier.cancelShipment' }).map((e) => [e.outcome, e.data])).toEqual([
+      ['done', { trackingNumbers: [second.trackingNumber] }],
+      ['noop', { reason: 'no open shipment' }],
+    ]);
+
+    const one = await sims.warehouse.createPickingTask({ key: 'picking:web:7:1:1', orderId: 'web:7', lines, location: 'main' });
+    const two = await sims.warehouse.createPickingTask({ key: 'picking:web:7:2:1', orderId: 'web:7', lines, location: 'moda' });
+    await sims.warehouse.cancelPickingTask({ key: 'p1', orderId: 'web:7', createdWith: 'picking:web:7:1:1' });
+    // a task id, when known, wins over the key
+    await sims.warehouse.cancelPickingTask({ key: 'p2', orderId: 'web:7', taskId: two.taskId, createdWith: 'picking:web:7:1:1' });
+    expect(sims.log.find({ op: 'warehouse.cancelPickingTask' }).map((e) => e.data)).toEqual([
+      { taskIds: [one.taskId] },
+      { taskIds: [two.taskId] },
+    ]);
+    expect(first.trackingNumber).not.toBe(second.trackingNumber);
+  });
+
   test('void releases an authorization once, and a captured payment must be refunded instead', async () => {
     const sims = createSimulators();
     await sims.payment.void({ key: 'web:1:void', orderId: 'web:1' });

@@ -30,10 +30,11 @@ import {
   timeSkippingSuite,
 } from '../helpers/order-driver';
 
-const suite = timeSkippingSuite();
+// orderWorkflowV2's own tests: it still runs every order accepted before v3 became the default.
+const suite = timeSkippingSuite('orderWorkflowV2');
 const { run } = suite;
 
-describe('order workflow', () => {
+describe('order workflow (orderWorkflowV2)', () => {
   test('card order: full lifecycle to the end of the return window, every step once and in order', async () => {
     const fake = fakeActivities();
     const input = orderInput();

@@ -15,7 +15,7 @@ import {
   type WarehouseEvent,
 } from '../../../contract/workflow';
 import type { StockLine } from '../../../contract/types';
-import { cancelLinesProblem, describeLines } from '../../../domain/fulfillment';
+import { cancelLinesProblem, describeLines, isStaleUnitCarrierEvent } from '../../../domain/fulfillment';
 import { carrierTarget, returnRequestProblem } from '../../../domain/order';
 import { onReturnReceived, registerHandlers } from '../handlers';
 import { conflict } from '../operator';
@@ -177,6 +177,12 @@ function onCarrierEvent(ctx: V3Context, event: CarrierEvent): void {
     if (target !== null) {
       ctx.operator.alert('carrier_after_cancel', `${event.carrier} reports ${event.status} for ${event.trackingNumber} although ${unit.id} was canceled: get the parcel back`);
     }
+    s.publish();
+    return;
+  }
+  if (isStaleUnitCarrierEvent(unit.status, event.status)) {
+    const which = s.units.length > 1 ? ` (${unit.id})` : '';
+    s.log({ type: 'ignored_event', detail: `carrier ${event.status} while ${unit.status}${which}` });
     s.publish();
     return;
   }

@@ -79,11 +79,12 @@ async function forward(ctx: V3Context, unit: Unit, saga: Saga, capture: CaptureM
   const key = `${orderId}:${unit.number}:${unit.revision}`;
   const { pickSla, trackingWindow } = s.input.timers;
 
+  // Registered before the call: a task whose creation answer never arrived (timeout, a step abandoned by a cancel)
+  // may still exist at the warehouse, so the cancel names the key it was asked for with (a no-op when none exists).
   saga.push({
     name: 'create_picking_task',
     run: async () => {
-      if (!unit.pickingTaskId) return;
-      await ext.cancelPickingTask({ key: `picking-cancel:${key}`, orderId, taskId: unit.pickingTaskId });
+      await ext.cancelPickingTask({ key: `picking-cancel:${key}`, orderId, taskId: unit.pickingTaskId, createdWith: `picking:${key}` });
       unit.pickingTaskId = undefined;
     },
   });
@@ -102,10 +103,17 @@ async function forward(ctx: V3Context, unit: Unit, saga: Saga, capture: CaptureM
   saga.push({
     name: 'create_shipment',
     run: async () => {
-      if (!unit.label) return;
-      await ext.cancelShipment({ key: `shipment-cancel:${key}`, orderId, carrier: unit.label.carrier, trackingNumber: unit.label.trackingNumber });
-      s.log({ type: 'label_canceled', detail: `${unit.id} ${unit.label.carrier} ${unit.label.trackingNumber}` });
-      unit.pastLabels.push(unit.label);
+      const labelled = unit.label;
+      await ext.cancelShipment({
+        key: `shipment-cancel:${key}`,
+        orderId,
+        carrier: labelled?.carrier ?? s.input.carrier,
+        trackingNumber: labelled?.trackingNumber,
+        createdWith: `shipment:${key}`,
+      });
+      if (!labelled) return;
+      s.log({ type: 'label_canceled', detail: `${unit.id} ${labelled.carrier} ${labelled.trackingNumber}` });
+      unit.pastLabels.push(labelled);
       unit.label = undefined;
     },
   });
