@@ -53,12 +53,15 @@ async function main(): Promise<void> {
     if (res.status !== 200) throw new Error(`${path} → ${res.status} ${await res.text()}`);
   };
   const until = async (id: string, headers: Record<string, string>, predicate: (o: OrderView) => boolean) => {
+    let order: OrderView | undefined;
     for (let i = 0; i < 200; i++) {
-      const order = await call('GET', `/orders/${id}`, headers);
+      order = await call('GET', `/orders/${id}`, headers);
       if (predicate(order)) return order;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`order ${id} never reached the expected state`);
+    const units = order?.fulfillments?.map((f) => `${f.id} ${f.status} ${f.trackingNumber ?? ''}`).join(', ');
+    const recent = order?.timeline.slice(-6).map((t) => `${t.type} ${t.status ?? ''} ${t.detail ?? ''}`).join(' | ');
+    throw new Error(`order ${id} never reached the expected state: ${order?.status}, units [${units}], attention ${JSON.stringify(order?.attention)}, last: ${recent}`);
   };
   let seq = 0;
   const event = () => `rec-${Date.now()}-${++seq}`;

@@ -94,6 +94,8 @@ async function forward(ctx: V3Context, unit: Unit, saga: Saga, capture: CaptureM
   if (typeof task === 'object') unit.pickingTaskId = task.taskId;
   unit.status = 'picking';
   s.log({ type: 'picking_task_created', detail: `${unit.id} at ${unit.location}: ${typeof task === 'object' ? task.taskId : 'skipped'} (${describeLines(unit.lines)})` });
+  // The warehouse lead and the packed callback's sender look for the unit in picking with its task id.
+  s.publish();
 
   await operator.waitWithAlert('pick_and_pack', `${unit.id} not packed within ${pickSla}`, pickSla, () => unit.packed);
   ensureRunning(ctx, unit);
