@@ -2,7 +2,8 @@
 // throw-away SQLite file) along every main path of the spec, and writes each workflow's event history to
 // test/histories/. The replay test replays them against the current workflow code, so a change that would
 // break orders in flight fails CI. Histories already recorded are never rewritten: each run adds new files after
-// the highest number there (the workflow type in each history picks the code that replays it).
+// the highest number there (the workflow type in each history picks the code that replays it). Names given on the
+// command line write only those scenarios' histories (e.g. after a patch, the paths it changes).
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -330,8 +331,13 @@ async function main(): Promise<void> {
     [orderWorkflowId(s3.id), 'two-returns'] as const,
     [orderWorkflowId(s4.id), 'rejected-resourced'] as const,
   ];
+  // `npm run record-histories -- card-return split-delivered`: every scenario runs, only the named ones are written.
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !v2.some(([, n]) => n === name));
+  if (unknown.length > 0) throw new Error(`no scenario named ${unknown.join(', ')} (${v2.map(([, n]) => n).join(', ')})`);
+  const chosen = only.length === 0 ? v2 : v2.filter(([, name]) => only.includes(name));
   let next = Math.max(0, ...readdirSync(outDir).map((f) => Number(f.slice(0, 2))).filter(Number.isFinite)) + 1;
-  for (const [workflowId, name] of v2) {
+  for (const [workflowId, name] of chosen) {
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
     const file = join(outDir, `${String(next).padStart(2, '0')}-${type}-${name}.json`);

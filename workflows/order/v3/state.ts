@@ -149,7 +149,8 @@ export class OrderStateV3 extends OrderState {
     return valueOfLinesMinor(this.order.lines, this.canceledLines);
   }
 
-  override rederiveMoney(): void {
+  /** `quietly`: derive without asking the read model to follow (the order's start, before anything is accepted). */
+  override rederiveMoney(quietly = false): void {
     this.touch();
     const ledger = this.order.ledger!;
     const currency = this.order.totals.currency;
@@ -164,7 +165,7 @@ export class OrderStateV3 extends OrderState {
         outstandingMinor(toMinor(this.order.totals.total), canceled, this.returnedRefundMinor, money, currency),
       ),
     };
-    this.publish();
+    if (!quietly) this.publish();
   }
 
   /**

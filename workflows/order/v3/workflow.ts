@@ -5,7 +5,7 @@
 // delivery (returns.ts). The summary status follows the units (status.ts). Orders started on v2 keep running on
 // workflows/order/workflow.ts, v1's on workflows/v1/order.ts.
 // Determinism: these files import only @temporalio/workflow, the shared contract and the pure domain rules.
-import { CancellationScope, allHandlersFinished, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { OrderInput, OrderView } from '../../../contract/types';
 import { fromMinor, toMinor } from '../../../domain/money';
 import { priceOrder } from '../../../domain/payments';
@@ -48,7 +48,9 @@ export async function orderWorkflowV3(input: OrderInput): Promise<OrderView> {
   };
   registerHandlersV3(ctx, mainScope);
   const writer = startReadModelWriter(s, desk);
-  s.rederiveMoney();
+  // Orders started before 2026-12-02 15:00 wrote the read model once before validation (a row with no stock
+  // decision yet, and one database write more per order); since then the first write is the accepted order.
+  s.rederiveMoney(patched('v3-no-write-before-acceptance'));
 
   let workflowCancelled: unknown;
   try {
