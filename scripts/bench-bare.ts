@@ -28,42 +28,45 @@ interface BarePlanTemplate {
 }
 
 /**
- * The order lifecycle's stages as phase b's histories record them (2026-12-02, workflows/order.ts at b5bcba4): what
- * one workflow task runs, after which signal. Card: acceptance (validate, reserve, notify, write-back, read model:
- * 5 local), payment → invoice, ERP sale, picking task (3 regular) + 3 local, packed and the three done → label
- * (1 regular) + 3 local, label → read model (1 local), picked_up → notify, write-back, commit stock, read model
- * (4 local), delivered → 3 local. Marketplace orders arrive paid: the acceptance runs 7 local and starts the three.
- * `gate`: the stage whose local activities the client waits for before it sends the carrier's signals (the OMS
- * client waits until the order shows its tracking number, which the label's read-model write puts there).
+ * The order lifecycle's stages as phase b's histories record them (2026-12-02, orderWorkflowV3, one fulfillment
+ * unit): what one workflow task runs, after which signal. Card: acceptance (validate, allocate, notify, write-back,
+ * read model, claim early payments: 6 local), payment → invoice and ERP sale (2 regular) + 3 local, then the unit's
+ * picking task (1 regular) + 3 local (status picking), packed (the bench sends it at once) → label (1 regular) + the
+ * unit's read-model write (1 local), label → read model (1 local), picked_up → notify, write-back, commit the unit's
+ * stock, read model (4 local), delivered → read model, notify, write-back, read model (4 local). Marketplace orders
+ * arrive paid: the acceptance runs 7 local and starts invoice and ERP sale. `gate`: the stage whose local activities
+ * the client waits for before it sends the carrier's signals (the OMS client waits until the order shows its
+ * tracking number, which the label's read-model write puts there).
  */
 export const BARE_PLANS: Record<'card' | 'marketplace', BarePlanTemplate> = {
   card: {
     stages: [
-      // v2: acceptance also claims payment callbacks that beat the order (one more local activity)
       { afterSignals: 0, activities: 0, localActivities: 6 },
-      { afterSignals: 1, activities: 3, localActivities: 3 },
-      { afterSignals: 2, activities: 1, localActivities: 3 },
+      { afterSignals: 1, activities: 2, localActivities: 3 },
+      { afterSignals: 1, activities: 1, localActivities: 3 },
+      { afterSignals: 2, activities: 1, localActivities: 1 },
       { afterSignals: 2, activities: 0, localActivities: 1 },
       { afterSignals: 3, activities: 0, localActivities: 4 },
-      { afterSignals: 4, activities: 0, localActivities: 3 },
+      { afterSignals: 4, activities: 0, localActivities: 4 },
     ],
     acceptAfter: 0,
     signals: 4,
-    gate: 3,
+    gate: 4,
     // signals sent before the gate: payment, packed
     before: 2,
   },
   marketplace: {
     stages: [
-      { afterSignals: 0, activities: 3, localActivities: 7 },
-      { afterSignals: 1, activities: 1, localActivities: 3 },
+      { afterSignals: 0, activities: 2, localActivities: 7 },
+      { afterSignals: 0, activities: 1, localActivities: 3 },
+      { afterSignals: 1, activities: 1, localActivities: 1 },
       { afterSignals: 1, activities: 0, localActivities: 1 },
       { afterSignals: 2, activities: 0, localActivities: 4 },
-      { afterSignals: 3, activities: 0, localActivities: 3 },
+      { afterSignals: 3, activities: 0, localActivities: 4 },
     ],
     acceptAfter: 0,
     signals: 3,
-    gate: 2,
+    gate: 3,
     // packed
     before: 1,
   },

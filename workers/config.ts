@@ -88,8 +88,11 @@ export interface AppConfig {
   ownPriceChannels: string[];
   /** allocateStock's rules: most units per allocation (OMS_MAX_FULFILLMENTS), locations per channel (OMS_CHANNEL_LOCATIONS). */
   sourcing: SourcingRules;
-  /** When a card authorization is captured (OMS_CAPTURE_MODE): per fulfillment unit as it ships, or once for all. */
-  captureMode: CaptureMode;
+  /**
+   * When an authorization is captured (OMS_CAPTURE_MODE), per payment method: per fulfillment unit as it ships, or
+   * once for all. Only methods with an authorization step (card, bank_transfer) are listed.
+   */
+  captureMode: Record<CapturedMethod, CaptureMode>;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
 }
 
@@ -155,6 +158,32 @@ function parseApiKeys(value: string, ctx: z.RefinementCtx): Record<string, strin
  */
 export const CAPTURE_MODES = ['per_unit', 'once'] as const;
 export type CaptureMode = (typeof CAPTURE_MODES)[number];
+/** Payment methods whose money can be authorized and captured later; marketplaces and cash on delivery collect on their own. */
+export const CAPTURED_METHODS = ['card', 'bank_transfer'] as const;
+export type CapturedMethod = (typeof CAPTURED_METHODS)[number];
+
+/** `once` (every method) or `card=once,bank_transfer=per_unit` (per method; a method not named captures per unit). */
+function parseCaptureModes(value: string, ctx: z.RefinementCtx): Record<CapturedMethod, CaptureMode> {
+  const modes: Record<CapturedMethod, CaptureMode> = { card: 'per_unit', bank_transfer: 'per_unit' };
+  const isMode = (v: string): v is CaptureMode => (CAPTURE_MODES as readonly string[]).includes(v);
+  const trimmed = value.trim();
+  if (!trimmed.includes('=')) {
+    if (!isMode(trimmed)) ctx.addIssue({ code: 'custom', message: `must be one of ${CAPTURE_MODES.join(', ')}, or method=mode pairs like "card=once"` });
+    else for (const method of CAPTURED_METHODS) modes[method] = trimmed;
+    return modes;
+  }
+  trimmed.split(',').map((e) => e.trim()).filter(Boolean).forEach((entry, index) => {
+    const [method = '', mode = ''] = entry.split('=').map((x) => x.trim());
+    if (!(CAPTURED_METHODS as readonly string[]).includes(method)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: "${method}" is not a method with a capture (${CAPTURED_METHODS.join(', ')})` });
+    } else if (!isMode(mode)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} (${method}): mode must be one of ${CAPTURE_MODES.join(', ')}` });
+    } else {
+      modes[method as CapturedMethod] = mode;
+    }
+  });
+  return modes;
+}
 
 /** The most units one allocation may split an order into that OMS_MAX_FULFILLMENTS accepts. */
 export const MAX_FULFILLMENTS_LIMIT = 20;
@@ -294,7 +323,7 @@ const envSchema = z.object({
       .max(MAX_FULFILLMENTS_LIMIT, `must be between 1 and ${MAX_FULFILLMENTS_LIMIT}`),
   ),
   OMS_CHANNEL_LOCATIONS: optional(z.string().transform(parseChannelLocations)),
-  OMS_CAPTURE_MODE: optional(z.enum(CAPTURE_MODES, `must be one of ${CAPTURE_MODES.join(', ')}`)),
+  OMS_CAPTURE_MODE: optional(z.string().transform(parseCaptureModes)),
   OMS_OWN_PRICE_CHANNELS: optional(
     z
       .string()
@@ -372,7 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
-    captureMode: e.OMS_CAPTURE_MODE ?? 'per_unit',
+    captureMode: e.OMS_CAPTURE_MODE ?? { card: 'per_unit', bank_transfer: 'per_unit' },
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -130,7 +130,9 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
         receivedAt: new Date().toISOString(),
         requestId: randomUUID(),
         timers: config.timers,
-        capture: config.captureMode,
+        ...(body.payment.method === 'card' || body.payment.method === 'bank_transfer'
+          ? { capture: config.captureMode[body.payment.method] }
+          : {}),
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       };
       const { created, order } = await orders.createOrder(input);

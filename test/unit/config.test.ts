@@ -173,14 +173,26 @@ describe('loadConfig', () => {
 });
 
 describe('OMS_CAPTURE_MODE', () => {
-  it('captures per unit unless set, and takes once', () => {
-    expect(loadConfig({}).captureMode).toBe('per_unit');
-    expect(loadConfig({ OMS_CAPTURE_MODE: 'once' }).captureMode).toBe('once');
+  it('captures per unit unless set; one mode for every method', () => {
+    expect(loadConfig({}).captureMode).toEqual({ card: 'per_unit', bank_transfer: 'per_unit' });
+    expect(loadConfig({ OMS_CAPTURE_MODE: 'once' }).captureMode).toEqual({ card: 'once', bank_transfer: 'once' });
   });
 
-  it('refuses anything else, naming the variable and the choices', () => {
+  it('takes a mode per payment method; a method not named captures per unit', () => {
+    expect(loadConfig({ OMS_CAPTURE_MODE: 'card = once' }).captureMode).toEqual({ card: 'once', bank_transfer: 'per_unit' });
+    expect(loadConfig({ OMS_CAPTURE_MODE: 'card=per_unit,bank_transfer=once' }).captureMode).toEqual({
+      card: 'per_unit',
+      bank_transfer: 'once',
+    });
+  });
+
+  it('refuses an unknown mode or a method without a capture, naming the variable and the entry', () => {
     expect(problemsOf({ OMS_CAPTURE_MODE: 'always' })).toEqual([
-      { variable: 'OMS_CAPTURE_MODE', message: 'must be one of per_unit, once' },
+      { variable: 'OMS_CAPTURE_MODE', message: 'must be one of per_unit, once, or method=mode pairs like "card=once"' },
+    ]);
+    expect(problemsOf({ OMS_CAPTURE_MODE: 'card=twice,marketplace=once' })).toEqual([
+      { variable: 'OMS_CAPTURE_MODE', message: 'entry 1 (card): mode must be one of per_unit, once' },
+      { variable: 'OMS_CAPTURE_MODE', message: 'entry 2: "marketplace" is not a method with a capture (card, bank_transfer)' },
     ]);
   });
 });
