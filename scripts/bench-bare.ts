@@ -72,6 +72,53 @@ export const BARE_PLANS: Record<'card' | 'marketplace', BarePlanTemplate> = {
   },
 };
 
+/** The plan of a lifecycle of `units` fulfillment units; 1 is BARE_PLANS as they are. */
+export function barePlan(kind: 'card' | 'marketplace', units: number): BarePlanTemplate {
+  if (units === 1) return BARE_PLANS[kind];
+  return SPLIT_PLANS[kind](units);
+}
+
+/**
+ * A split order's stages (2026-12-02, orderWorkflowV3, phase c's histories): as the single-unit order up to
+ * `confirmed`; then every unit's picking task at once (N regular) + 3 local (status picking); the packed reports (the
+ * bench sends them at once) → every unit's label (N regular) + 1 local; each label → its read-model write (1 local
+ * each); then, unit by unit as the bench's carrier sends them, picked_up → commit the unit's stock and the read
+ * model (2 local; the last unit's also notifies and writes back `shipped`: 4), delivered → the read model (1 local;
+ * the last unit's makes the order `delivered`: 4). Signals that arrive together share a workflow task and may share
+ * a read-model write, so the OMS's local activities per split lifecycle vary by one or two with timing.
+ */
+const SPLIT_PLANS: Record<'card' | 'marketplace', (units: number) => BarePlanTemplate> = {
+  card: (units) => {
+    const paid = 1;
+    const stages: BareStage[] = [
+      { afterSignals: 0, activities: 0, localActivities: 6 },
+      { afterSignals: paid, activities: 2, localActivities: 3 },
+      ...unitStages(paid, units),
+    ];
+    return { stages, acceptAfter: 0, signals: paid + 3 * units, gate: 2 + 1 + units, before: paid + units };
+  },
+  marketplace: (units) => {
+    const stages: BareStage[] = [{ afterSignals: 0, activities: 2, localActivities: 7 }, ...unitStages(0, units)];
+    return { stages, acceptAfter: 0, signals: 3 * units, gate: 1 + 1 + units, before: units };
+  },
+};
+
+/** From the picking tasks on, after `paid` signals: see SPLIT_PLANS. */
+function unitStages(paid: number, units: number): BareStage[] {
+  const packed = paid + units;
+  const stages: BareStage[] = [
+    { afterSignals: paid, activities: units, localActivities: 3 },
+    { afterSignals: packed, activities: units, localActivities: 1 },
+    ...Array.from({ length: units }, () => ({ afterSignals: packed, activities: 0, localActivities: 1 })),
+  ];
+  for (let u = 1; u <= units; u++) {
+    const last = u === units;
+    stages.push({ afterSignals: packed + 2 * u - 1, activities: 0, localActivities: last ? 4 : 2 });
+    stages.push({ afterSignals: packed + 2 * u, activities: 0, localActivities: last ? 4 : 1 });
+  }
+  return stages;
+}
+
 type Waiter = { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
 /** News of the no-op local activities: the client waits for a stage as the OMS client waits for the read model. */
@@ -109,6 +156,8 @@ export interface BareRunner {
     kind: 'card' | 'marketplace',
     deadline: AbortSignal,
     timeoutMs: number,
+    /** Fulfillment units of the order it stands for (the split mix's orders have 2 or 3). */
+    units?: number,
   ): Promise<{ workflowId: string; totalMs: number }>;
   /** Waits until the workflows have completed (after a round, not timed): a lifecycle that never ends is a failure. */
   completed(workflowIds: string[]): Promise<string[]>;
@@ -135,10 +184,10 @@ export async function startBare(temporal: TemporalHandle): Promise<BareRunner> {
 
   return {
     worker,
-    lifecycle: (key, kind, deadline, timeoutMs) =>
+    lifecycle: (key, kind, deadline, timeoutMs, units = 1) =>
       client.withAbortSignal(AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]), async () => {
         const started = performance.now();
-        const { gate, before, ...shape } = BARE_PLANS[kind];
+        const { gate, before, ...shape } = barePlan(kind, units);
         const plan: BarePlan = { key, ...shape };
         const last = watcher.next(key, plan.stages.length - 1, timeoutMs);
         const gated = watcher.next(key, gate, timeoutMs);

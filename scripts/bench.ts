@@ -10,6 +10,9 @@
 //                        reference workflow (scripts/bench-bare.ts: the same Temporal work, no-op bodies, no HTTP, no
 //                        database) on the same server. The OMS's lifecycles/s as a ratio of the bare one's is the
 //                        figure that compares across machines; the median and min–max over the rounds are printed.
+//   phase c  split mix:  BENCH_SPLIT_ROUNDS rounds as phase b's, BENCH_SPLIT_SHARE of the orders (a third) with one
+//                        line from `main` and one from each of BENCH_SPLIT_UNITS - 1 stores (2 units; at most 3), packed,
+//                        labelled and carried unit by unit; its bare rounds shaped the same way; printed beside phase b.
 //
 // Options, as flags after `npm run bench --` or as environment variables:
 //   --orders / BENCH_ORDERS (150 per round)       --rate / BENCH_RATE (20 POST /orders per second)
@@ -21,10 +24,13 @@
 //     order is delivered. events (default): as the real parties do, from the simulated carrier's label and the
 //     channel write-back, then one GET /orders/{id} (polled only until the read model shows it); polling: by
 //     polling GET /orders/{id} every --poll-ms throughout.
+//   --split-rounds / BENCH_SPLIT_ROUNDS (as --rounds; 0 skips phase c)  --split-share / BENCH_SPLIT_SHARE (1/3)
+//   --split-units / BENCH_SPLIT_UNITS (2, or 3)
 //   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
 //   --timeout-seconds / BENCH_TIMEOUT_SECONDS (900)
 //   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
-//   --quick: a smoke run in well under a minute (2 rounds of 10, 2 s of phase a at 5/s, 2 warm-up, 4 histories);
+//   --quick: a smoke run in well under a minute (2 rounds of 10, 1 split round, 2 s of phase a at 5/s, 2 warm-up, 4
+//     histories);
 //     flags given beside it still win.
 // Everything is bounded: 15 s per request, 120 s per lifecycle, BENCH_TIMEOUT_SECONDS for the run (then the remaining
 // requests are aborted and the partial result printed), and a hard exit 60 s after that whatever still hangs.
@@ -75,6 +81,10 @@ interface BenchOptions {
   /** Payment method of phase a's orders: card ones stop at `new`, marketplace ones run on to `picking`. */
   latencyPayment: 'mixed' | 'card' | 'marketplace';
   databaseUrl: string | undefined;
+  /** Phase c: rounds of the split mix (0 skips it), the share of its orders that split, and into how many units. */
+  splitRounds: number;
+  splitShare: number;
+  splitUnits: number;
 }
 
 function readOptions(): BenchOptions {
@@ -94,6 +104,9 @@ function readOptions(): BenchOptions {
       warmup: { type: 'string' },
       'latency-payment': { type: 'string' },
       database: { type: 'string' },
+      'split-rounds': { type: 'string' },
+      'split-share': { type: 'string' },
+      'split-units': { type: 'string' },
     },
     strict: true,
   });
@@ -108,9 +121,16 @@ function readOptions(): BenchOptions {
   // --quick: small enough for a smoke test, large enough that every phase and every figure is there.
   const quick = values.quick === true;
   const orders = Math.floor(num('--orders / BENCH_ORDERS', values.orders, env.BENCH_ORDERS, quick ? 10 : 150, 1));
+  const rounds = Math.floor(num('--rounds / BENCH_ROUNDS', values.rounds, env.BENCH_ROUNDS, quick ? 2 : 5, 1));
+  const splitShare = num('--split-share / BENCH_SPLIT_SHARE', values['split-share'], env.BENCH_SPLIT_SHARE, 1 / 3, 0);
+  if (splitShare > 1) throw new Error(`--split-share / BENCH_SPLIT_SHARE: must be between 0 and 1, got ${splitShare}`);
+  const splitUnits = Math.floor(num('--split-units / BENCH_SPLIT_UNITS', values['split-units'], env.BENCH_SPLIT_UNITS, 2, 2));
+  if (splitUnits > MAX_SPLIT_UNITS) {
+    throw new Error(`--split-units / BENCH_SPLIT_UNITS: at most ${MAX_SPLIT_UNITS} (OMS_MAX_FULFILLMENTS's default), got ${splitUnits}`);
+  }
   return {
     orders,
-    rounds: Math.floor(num('--rounds / BENCH_ROUNDS', values.rounds, env.BENCH_ROUNDS, quick ? 2 : 5, 1)),
+    rounds,
     bareOrders: Math.floor(
       num('--bare-orders / BENCH_BARE_ORDERS', values['bare-orders'], env.BENCH_BARE_ORDERS, orders, 1),
     ),
@@ -144,6 +164,9 @@ function readOptions(): BenchOptions {
     warmup: Math.floor(num('--warmup / BENCH_WARMUP', values.warmup, env.BENCH_WARMUP, quick ? 2 : 10, 0)),
     latencyPayment: paymentMix(values['latency-payment'] ?? env.BENCH_LATENCY_PAYMENT),
     databaseUrl: values.database ?? (env.BENCH_DATABASE_URL?.trim() || undefined),
+    splitRounds: Math.floor(num('--split-rounds / BENCH_SPLIT_ROUNDS', values['split-rounds'], env.BENCH_SPLIT_ROUNDS, quick ? 1 : rounds, 0)),
+    splitShare,
+    splitUnits,
   };
 }
 
@@ -168,6 +191,10 @@ function paymentMix(raw: string | undefined): BenchOptions['latencyPayment'] {
 const REQUEST_TIMEOUT_MS = 15_000;
 const LIFECYCLE_TIMEOUT_MS = 120_000;
 const SKUS = ['BENCH-1', 'BENCH-2', 'BENCH-3', 'BENCH-4', 'BENCH-5'];
+/** Split orders: one line from `main` and one per store, each SKU held at its store only, so sourcing must split. */
+const MAX_SPLIT_UNITS = 3;
+const storeOf = (k: number) => `bench-store-${k}`;
+const storeSku = (k: number) => `BENCH-S${k}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Nearest-rank percentile of an ascending list. */
@@ -374,10 +401,32 @@ interface OrderPlan {
   channel: 'webstore' | 'trendyol';
   method: PaymentMethod;
   sku: string;
+  /** Fulfillment units the order's lines need (1: everything at `main`). */
+  units: number;
+}
+
+/** The `i`th lifecycle of a phase: its payment and its units (phase b: alternating payment, one unit). */
+interface MixSlot {
+  kind: 'card' | 'marketplace';
+  units: number;
+}
+const singleUnitMix = (i: number): MixSlot => ({ kind: i % 2 === 0 ? 'card' : 'marketplace', units: 1 });
+
+/**
+ * The split mix: `share` of the lifecycles split into `units`, evenly spread (every third for 1/3), the split ones
+ * and the others each half card and half marketplace, for the OMS and the bare rounds alike.
+ */
+function splitMix(share: number, units: number): (i: number) => MixSlot {
+  const count = (i: number) => Math.floor(i * share + 1e-9);
+  return (i) => {
+    const splits = count(i + 1) > count(i);
+    const nth = splits ? count(i + 1) : i - count(i);
+    return { kind: nth % 2 === 0 ? 'card' : 'marketplace', units: splits ? units : 1 };
+  };
 }
 
 let orderSeq = 0;
-function planOrder(prefix: string, mix: BenchOptions['latencyPayment'] = 'mixed'): OrderPlan {
+function planOrder(prefix: string, mix: BenchOptions['latencyPayment'] = 'mixed', units = 1): OrderPlan {
   orderSeq += 1;
   // Mixed: half card (webstore, needs a signed payment callback), half marketplace (trendyol, arrives paid).
   const card = mix === 'mixed' ? orderSeq % 2 === 0 : mix === 'card';
@@ -386,6 +435,7 @@ function planOrder(prefix: string, mix: BenchOptions['latencyPayment'] = 'mixed'
     channel: card ? 'webstore' : 'trendyol',
     method: card ? 'card' : 'marketplace',
     sku: SKUS[orderSeq % SKUS.length]!,
+    units,
   };
 }
 
@@ -400,7 +450,10 @@ function orderBody(plan: OrderPlan) {
       postalCode: '34710',
       country: 'TR',
     },
-    lines: [{ sku: plan.sku, quantity: 1, unitPrice: '149.90' }],
+    lines: [
+      { sku: plan.sku, quantity: 1, unitPrice: '149.90' },
+      ...Array.from({ length: plan.units - 1 }, (_, k) => ({ sku: storeSku(k + 1), quantity: 1, unitPrice: '49.90' })),
+    ],
     currency: 'TRY',
     payment: { method: plan.method },
   };
@@ -479,6 +532,7 @@ class SimulatorWatcher {
 interface LifecycleTimes {
   id: string;
   method: PaymentMethod;
+  units: number;
   totalMs: number;
   createMs: number;
   toPackedMs: number;
@@ -510,30 +564,50 @@ async function runLifecycle(
   // The warehouse reports `packed` straight away: the workflow keeps a report that arrives before the picking
   // task's creation is confirmed (status `confirmed`), so no poll for `picking` is needed.
   const afterPaid = performance.now();
-  const label = watcher?.next(
-    id,
-    'the carrier label',
-    (e) => e.op === 'carrier.createShipment' && (e.outcome === 'done' || e.outcome === 'replayed'),
-    until,
-  );
-  await http.expect('POST /callbacks/warehouse', 'POST', '/callbacks/warehouse', [200], {
-    signed: true,
-    body: { eventId: `packed-${id}`, orderId: id, type: 'packed' },
-  });
+  // A split order's units are packed, labelled and carried one by one, each named by its unit id (`<id>/<n>`).
+  const units = Array.from({ length: plan.units }, (_, k) => k + 1);
+  const labels = watcher
+    ? units.map((n) => {
+        const wait = watcher.next(
+          id,
+          plan.units === 1 ? 'the carrier label' : `the carrier label of unit ${n}`,
+          (e) =>
+            e.op === 'carrier.createShipment' &&
+            (e.outcome === 'done' || e.outcome === 'replayed') &&
+            (plan.units === 1 || e.key.startsWith(`shipment:${id}:${n}:`)),
+          until,
+        );
+        wait.catch(() => undefined); // awaited below; a failure before that must not go unhandled
+        return wait;
+      })
+    : [];
+  for (const n of units) {
+    const fulfillment = plan.units === 1 ? {} : { fulfillmentId: `${id}/${n}` };
+    await http.expect('POST /callbacks/warehouse', 'POST', '/callbacks/warehouse', [200], {
+      signed: true,
+      body: { eventId: plan.units === 1 ? `packed-${id}` : `packed-${id}-${n}`, orderId: id, type: 'packed', ...fulfillment },
+    });
+  }
   // The parcel leaves once the warehouse has the label from the OMS: the order shows its tracking number. With
   // `events`, the first look is when the carrier has issued the label, then every --poll-ms until the read model has
   // caught up.
-  if (label) await label;
+  await Promise.all(labels);
   const labelled = await pollOrder(
     http,
     plan,
     id,
-    'tracking number',
-    (o) => !!o.shipment?.trackingNumber,
+    plan.units === 1 ? 'tracking number' : 'every unit\'s tracking number',
+    (o) =>
+      plan.units === 1
+        ? !!o.shipment?.trackingNumber
+        : o.fulfillments?.length === plan.units && o.fulfillments.every((f) => !!f.trackingNumber),
     pollMs,
     until,
   );
-  const { carrier, trackingNumber } = labelled.shipment!;
+  const parcels =
+    plan.units === 1
+      ? [labelled.shipment!]
+      : labelled.fulfillments!.map((f) => ({ carrier: f.carrier!, trackingNumber: f.trackingNumber! }));
   const afterTracking = performance.now();
   // The channel learns of the delivery from the OMS's status write-back.
   const delivered = watcher?.next(
@@ -542,11 +616,13 @@ async function runLifecycle(
     (e) => e.op === 'channel.writeBack' && e.outcome === 'done' && e.data.status === 'delivered',
     until,
   );
-  for (const status of ['picked_up', 'delivered'] as const) {
-    await http.expect(`POST /callbacks/carriers`, 'POST', `/callbacks/carriers/${carrier}`, [200], {
-      signed: true,
-      body: { eventId: `${status}-${id}`, trackingNumber, status, at: new Date().toISOString() },
-    });
+  for (const [p, { carrier, trackingNumber }] of parcels.entries()) {
+    for (const status of ['picked_up', 'delivered'] as const) {
+      await http.expect(`POST /callbacks/carriers`, 'POST', `/callbacks/carriers/${carrier}`, [200], {
+        signed: true,
+        body: { eventId: `${status}-${id}${plan.units === 1 ? '' : `-${p + 1}`}`, trackingNumber, status, at: new Date().toISOString() },
+      });
+    }
   }
   if (delivered) await delivered;
   await pollOrder(http, plan, id, 'delivered', (o) => o.status === 'delivered', pollMs, until);
@@ -554,6 +630,7 @@ async function runLifecycle(
   return {
     id,
     method: plan.method,
+    units: plan.units,
     totalMs: done - started,
     createMs: afterCreate - started,
     toPackedMs: afterPaid - afterCreate,
@@ -859,6 +936,40 @@ function ratioOf(oms: RoundMeasure, bare: RoundMeasure): number {
   return bare.lifecyclesPerSecond > 0 ? round2(oms.lifecyclesPerSecond / bare.lifecyclesPerSecond) : Number.NaN;
 }
 
+// Cross-check that a shared machine disturbs less: the bare lifecycle's CPU (this process and the Temporal server)
+// as a share of the OMS lifecycle's. On a machine of its own, CPU-bound, it is what the throughput ratio tends to.
+const cpuOf = (m: RoundMeasure) => m.cpuMsPerLifecycle.benchProcess + m.cpuMsPerLifecycle.temporalServer;
+const cpuRatioOf = (o: RoundMeasure, b: RoundMeasure) => (cpuOf(o) > 0 ? round2(cpuOf(b) / cpuOf(o)) : Number.NaN);
+
+/** A phase's OMS / bare ratios over its counted rounds: lifecycles/s and (the other way round) CPU per lifecycle. */
+function ratiosOf(omsRounds: RoundMeasure[], bareRounds: RoundMeasure[]) {
+  // A round with a failed lifecycle on either side says nothing about speed (a timed-out lifecycle is not counted
+  // but its work was done): its figures are printed, its ratio is left out of the median.
+  const clean = (i: number) => omsRounds[i]!.failed === 0 && bareRounds[i]?.failed === 0;
+  const counted = (f: (o: RoundMeasure, b: RoundMeasure) => number) =>
+    omsRounds
+      .map((o, i) => (clean(i) ? f(o, bareRounds[i]!) : Number.NaN))
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+  const sortedRatios = counted(ratioOf);
+  const sortedCpuRatios = counted(cpuRatioOf);
+  return {
+    clean,
+    ratio: {
+      median: median(sortedRatios),
+      min: sortedRatios[0] ?? Number.NaN,
+      max: sortedRatios.at(-1) ?? Number.NaN,
+      rounds: sortedRatios.length,
+      excludedRounds: omsRounds.length - sortedRatios.length,
+    },
+    cpuRatio: {
+      median: median(sortedCpuRatios),
+      min: sortedCpuRatios[0] ?? Number.NaN,
+      max: sortedCpuRatios.at(-1) ?? Number.NaN,
+    },
+  };
+}
+
 function median(sorted: number[]): number {
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -887,6 +998,7 @@ async function settle(workers: Worker[], maxMs = 60_000): Promise<number> {
 interface BareLifecycle {
   workflowId: string;
   method: PaymentMethod;
+  units: number;
   totalMs: number;
 }
 
@@ -900,12 +1012,13 @@ async function runBareRound(
   count: number,
   limit: number,
   deadline: AbortSignal,
+  mix: (i: number) => MixSlot = singleUnitMix,
 ): Promise<{ measure: RoundMeasure; results: BareLifecycle[]; failures: string[] }> {
   const end = measureRound();
   const { results, failures } = await pool(count, limit, async (i) => {
-    const kind: 'card' | 'marketplace' = i % 2 === 0 ? 'card' : 'marketplace';
-    const run = await bare.lifecycle(`${prefix}-${i}`, kind, deadline, LIFECYCLE_TIMEOUT_MS);
-    return { ...run, method: kind };
+    const { kind, units } = mix(i);
+    const run = await bare.lifecycle(`${prefix}-${i}`, kind, deadline, LIFECYCLE_TIMEOUT_MS, units);
+    return { ...run, method: kind, units };
   });
   const measure = end(results.length, failures.length);
   const unfinished = await bare.completed(results.map((r) => r.workflowId));
@@ -1028,6 +1141,22 @@ async function main(): Promise<number> {
       });
     }
 
+    // The split mix's stores, each the only holder of its SKU.
+    for (let k = 1; options.splitRounds > 0 && k < options.splitUnits; k++) {
+      await http.expect('seed', 'PUT', `/locations/${storeOf(k)}`, [200, 201], {
+        key: DEV_OPERATOR_KEY,
+        body: { name: `Bench store ${k}`, kind: 'store', priority: 10 + k, city: 'İstanbul', active: true },
+      });
+      await http.expect('seed', 'PUT', `/products/${storeSku(k)}`, [200, 201], {
+        key: DEV_OPERATOR_KEY,
+        body: { name: `Bench ${storeSku(k)}`, price: '49.90', active: true },
+      });
+      await http.expect('seed', 'PUT', `/inventory/${storeSku(k)}`, [200, 201], {
+        key: DEV_OPERATOR_KEY,
+        body: { onHand: 1_000_000, location: storeOf(k) },
+      });
+    }
+
     // Warm-up (not measured): JIT, the workflow bundle's first load, SQLite page cache.
     const warm = await pool(options.warmup, Math.min(options.warmup, 10), () =>
       runLifecycle(http, planOrder('warm'), options.pollMs, watcher),
@@ -1088,72 +1217,64 @@ async function main(): Promise<number> {
       return pollOrder(http, plan, id, resting, (o) => o.status === resting, 100, settleUntil);
     });
 
-    // ---- phase b: rounds of full OMS lifecycles, each followed by as many bare-workflow lifecycles
-    const omsRounds: RoundMeasure[] = [];
-    const bareRounds: RoundMeasure[] = [];
-    const results: LifecycleTimes[] = [];
-    const failures: string[] = [];
-    const bareResults: BareLifecycle[] = [];
-    const bareFailures: string[] = [];
-    const loopB = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    // ---- phase b: rounds of full OMS lifecycles, each followed by as many bare-workflow lifecycles; phase c: the same
+    // with the split mix (options.splitShare of the orders from options.splitUnits locations), its bare rounds shaped
+    // the same way.
     const workers = [worker.worker, bare.worker];
-    const settled: { beforeOms: number; beforeBare: number }[] = [];
-    for (let round = 1; round <= options.rounds && !deadline.signal.aborted; round++) {
-      const beforeOms = await settle(workers);
-      loopB.enable();
-      const oms = measureRound();
-      const omsRun = await pool(options.orders, options.concurrency, () =>
-        runLifecycle(http, planOrder('run'), options.pollMs, watcher),
-      );
-      omsRounds.push(oms(omsRun.results.length, omsRun.failures.length));
-      loopB.disable();
-      results.push(...omsRun.results);
-      failures.push(...omsRun.failures);
-      const beforeBare = await settle(workers);
-      settled.push({ beforeOms, beforeBare });
-      const bareRun = await runBareRound(bare, `r${round}`, options.bareOrders, options.concurrency, deadline.signal);
-      bareRounds.push(bareRun.measure);
-      bareResults.push(...bareRun.results);
-      bareFailures.push(...bareRun.failures);
-      const o = omsRounds.at(-1)!;
-      const r = bareRounds.at(-1)!;
-      log(
-        `round ${round}: OMS ${o.completed}/${options.orders} in ${o.seconds} s = ${o.lifecyclesPerSecond}/s, ` +
-          `bare ${r.completed}/${options.bareOrders} in ${r.seconds} s = ${r.lifecyclesPerSecond}/s, ratio ${ratioOf(o, r)}` +
-          ` (settled ${beforeOms} s before the OMS, ${beforeBare} s before the bare)`,
-      );
-    }
+    const throughputPhase = async (name: string, rounds: number, mix: ((i: number) => MixSlot) | null) => {
+      const omsRounds: RoundMeasure[] = [];
+      const bareRounds: RoundMeasure[] = [];
+      const results: LifecycleTimes[] = [];
+      const failures: string[] = [];
+      const bareResults: BareLifecycle[] = [];
+      const bareFailures: string[] = [];
+      const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+      const settled: { beforeOms: number; beforeBare: number }[] = [];
+      for (let round = 1; round <= rounds && !deadline.signal.aborted; round++) {
+        const beforeOms = await settle(workers);
+        loop.enable();
+        const oms = measureRound();
+        const omsRun = await pool(options.orders, options.concurrency, (i) => {
+          const plan = mix ? planOrder(`split${round}`, mix(i).kind, mix(i).units) : planOrder('run');
+          return runLifecycle(http, plan, options.pollMs, watcher);
+        });
+        omsRounds.push(oms(omsRun.results.length, omsRun.failures.length));
+        loop.disable();
+        results.push(...omsRun.results);
+        failures.push(...omsRun.failures);
+        const beforeBare = await settle(workers);
+        settled.push({ beforeOms, beforeBare });
+        const prefix = name === 'b' ? `r${round}` : `${name}${round}`;
+        const bareRun = await runBareRound(bare!, prefix, options.bareOrders, options.concurrency, deadline.signal, mix ?? singleUnitMix);
+        bareRounds.push(bareRun.measure);
+        bareResults.push(...bareRun.results);
+        bareFailures.push(...bareRun.failures);
+        const o = omsRounds.at(-1)!;
+        const r = bareRounds.at(-1)!;
+        log(
+          `phase ${name} round ${round}: OMS ${o.completed}/${options.orders} in ${o.seconds} s = ${o.lifecyclesPerSecond}/s, ` +
+            `bare ${r.completed}/${options.bareOrders} in ${r.seconds} s = ${r.lifecyclesPerSecond}/s, ratio ${ratioOf(o, r)}` +
+            ` (settled ${beforeOms} s before the OMS, ${beforeBare} s before the bare)`,
+        );
+      }
+      return { omsRounds, bareRounds, results, failures, bareResults, bareFailures, loop, settled, ...ratiosOf(omsRounds, bareRounds) };
+    };
+    // Phase b's orders alternate card and marketplace by the order sequence, its bare lifecycles by their index.
+    const phaseB = await throughputPhase('b', options.rounds, null);
+    const { omsRounds, bareRounds, results, failures, bareResults, bareFailures, settled, ratio, cpuRatio, clean } = phaseB;
+    const loopB = phaseB.loop;
     const omsTotal = totalOf(omsRounds);
     const bareTotal = totalOf(bareRounds);
     const throughput = omsTotal.lifecyclesPerSecond;
-    // A round with a failed lifecycle on either side says nothing about speed (a timed-out lifecycle is not counted
-    // but its work was done): its figures are printed, its ratio is left out of the median.
-    const clean = (i: number) => omsRounds[i]!.failed === 0 && bareRounds[i]?.failed === 0;
-    const sortedRatios = omsRounds
-      .map((o, i) => (clean(i) ? ratioOf(o, bareRounds[i]!) : Number.NaN))
-      .filter((x) => Number.isFinite(x))
-      .sort((x, y) => x - y);
-    const ratio = {
-      median: median(sortedRatios),
-      min: sortedRatios[0] ?? Number.NaN,
-      max: sortedRatios.at(-1) ?? Number.NaN,
-      rounds: sortedRatios.length,
-      excludedRounds: omsRounds.length - sortedRatios.length,
-    };
-    // Cross-check that a shared machine disturbs less: the bare lifecycle's CPU (this process and the Temporal server)
-    // as a share of the OMS lifecycle's. On a machine of its own, CPU-bound, it is what the throughput ratio tends to.
-    const cpuOf = (m: RoundMeasure) => m.cpuMsPerLifecycle.benchProcess + m.cpuMsPerLifecycle.temporalServer;
-    const cpuRatioOf = (o: RoundMeasure, b: RoundMeasure) => (cpuOf(o) > 0 ? round2(cpuOf(b) / cpuOf(o)) : Number.NaN);
-    const sortedCpuRatios = omsRounds
-      .map((o, i) => (clean(i) ? cpuRatioOf(o, bareRounds[i]!) : Number.NaN))
-      .filter((x) => Number.isFinite(x))
-      .sort((x, y) => x - y);
-    const cpuRatio = {
-      median: median(sortedCpuRatios),
-      min: sortedCpuRatios[0] ?? Number.NaN,
-      max: sortedCpuRatios.at(-1) ?? Number.NaN,
-    };
     log(`phase b: ${results.length}/${options.orders * omsRounds.length} lifecycles, ratio median ${ratio.median}`);
+    const phaseC =
+      options.splitRounds > 0 ? await throughputPhase('c', options.splitRounds, splitMix(options.splitShare, options.splitUnits)) : null;
+    if (phaseC) {
+      log(
+        `phase c (split mix, ${round2(options.splitShare)} of the orders in ${options.splitUnits} units): ` +
+          `${phaseC.results.length}/${options.orders * phaseC.omsRounds.length} lifecycles, ratio median ${phaseC.ratio.median}`,
+      );
+    }
 
     let profile: HistoryProfile | null = null;
     let acceptance: AcceptanceProfile | null = null;
@@ -1178,6 +1299,19 @@ async function main(): Promise<number> {
         bareHistories.push(history.events ?? []);
       }
       shape = compareShapes(histories, bareHistories);
+    }
+    // The split orders' own shape (their single-unit neighbours are phase b's shape).
+    let splitShape: ShapeComparison | null = null;
+    if (phaseC && options.profileSample > 0) {
+      const omsSplit = sampleByMethod(phaseC.results.filter((r) => r.units > 1), options.profileSample);
+      const bareSplit = sampleByMethod(phaseC.bareResults.filter((r) => r.units > 1), options.profileSample);
+      if (omsSplit.length > 0 && bareSplit.length > 0) {
+        const histories: HistoryEvent[][] = [];
+        for (const r of omsSplit) histories.push(await orderLifecycleEvents(temporal, r.id));
+        const bareHistories: HistoryEvent[][] = [];
+        for (const r of bareSplit) bareHistories.push((await temporal.client.workflow.getHandle(r.workflowId).fetchHistory()).events ?? []);
+        splitShape = compareShapes(histories, bareHistories);
+      }
     }
 
     memory.stop();
@@ -1260,6 +1394,34 @@ async function main(): Promise<number> {
         })),
         shape,
       },
+      split: phaseC
+        ? (() => {
+            const oms = totalOf(phaseC.omsRounds);
+            const bareMix = totalOf(phaseC.bareRounds);
+            return {
+              share: round2(options.splitShare),
+              units: options.splitUnits,
+              rounds: phaseC.omsRounds.length,
+              orders: options.orders * phaseC.omsRounds.length,
+              splitOrders: phaseC.results.filter((r) => r.units > 1).length,
+              completed: phaseC.results.length,
+              failed: phaseC.failures.length + phaseC.bareFailures.length,
+              lifecyclesPerSecond: oms.lifecyclesPerSecond,
+              bareLifecyclesPerSecond: bareMix.lifecyclesPerSecond,
+              roundsLifecyclesPerSecond: phaseC.omsRounds.map(lifecycleRate),
+              bareRoundsLifecyclesPerSecond: phaseC.bareRounds.map(lifecycleRate),
+              lifecycleMs: summarize(phaseC.results.map((r) => r.totalMs)),
+              splitLifecycleMs: summarize(phaseC.results.filter((r) => r.units > 1).map((r) => r.totalMs)),
+              cpuMsPerLifecycle: oms.cpuMsPerLifecycle,
+              bareCpuMsPerLifecycle: bareMix.cpuMsPerLifecycle,
+              ratio: phaseC.ratio,
+              cpuRatio: phaseC.cpuRatio,
+              /** The mix's CPU per lifecycle (both processes) over phase b's single-unit one, same run. */
+              cpuVersusSingleUnit: cpuOf(omsTotal) > 0 ? round2(cpuOf(oms) / cpuOf(omsTotal)) : Number.NaN,
+              shape: splitShape,
+            };
+          })()
+        : null,
       memory: {
         peakRssSampledMb: Math.round(memory.peakRss / 1024 / 1024),
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -1273,12 +1435,13 @@ async function main(): Promise<number> {
         lifecyclesPerSecond: { want: '>= 20', got: throughput, met: throughput >= 20 },
         postOrdersP99Ms: { want: '< 150', got: postLatency.p99, met: postLatency.p99 < 150 },
       },
-      failures: [...latencyFailures, ...failures, ...bareFailures].slice(0, 5),
+      failures: [...latencyFailures, ...failures, ...bareFailures, ...(phaseC?.failures ?? []), ...(phaseC?.bareFailures ?? [])].slice(0, 5),
     };
     printTable(result);
     console.log(JSON.stringify(result));
     if (failures.length > 0 || latencyFailures.length > 0 || bareFailures.length > 0) exitCode = 1;
     if (omsRounds.length < options.rounds) exitCode = 1;
+    if (phaseC && (phaseC.failures.length > 0 || phaseC.bareFailures.length > 0 || phaseC.omsRounds.length < options.splitRounds)) exitCode = 1;
   } catch (err) {
     console.error('bench failed:', err);
     exitCode = 1;
@@ -1353,8 +1516,60 @@ interface TableInput {
     }[];
     shape: ShapeComparison | null;
   };
+  split: {
+    share: number;
+    units: number;
+    rounds: number;
+    orders: number;
+    splitOrders: number;
+    completed: number;
+    lifecyclesPerSecond: number;
+    bareLifecyclesPerSecond: number;
+    roundsLifecyclesPerSecond: number[];
+    bareRoundsLifecyclesPerSecond: number[];
+    cpuMsPerLifecycle: { benchProcess: number; temporalServer: number };
+    ratio: { median: number; min: number; max: number; rounds: number; excludedRounds: number };
+    cpuRatio: { median: number; min: number; max: number };
+    cpuVersusSingleUnit: number;
+    shape: ShapeComparison | null;
+  } | null;
   memory: { peakRssSampledMb: number; maxRssMb: number; children: { name: string; peakRssMb: number }[] };
   targets: Record<string, { want: string; got: number; met: boolean }>;
+}
+
+/** Phase c's rows: the split mix beside phase b's single-unit figures. */
+function splitRows(c: TableInput['split']): [string, string][] {
+  if (!c) return [];
+  const shape = c.shape;
+  return [
+    [
+      `split mix (${c.completed}/${c.orders} in ${c.rounds} rounds, ${c.splitOrders} of them in ${c.units} units)`,
+      `OMS ${c.lifecyclesPerSecond}/s, bare ${c.bareLifecyclesPerSecond}/s`,
+    ],
+    ...c.roundsLifecyclesPerSecond.map((x, i): [string, string] => [
+      `  round ${i + 1}`,
+      `OMS ${x}/s, bare ${c.bareRoundsLifecyclesPerSecond[i]}/s`,
+    ]),
+    [
+      '  OMS / bare lifecycles/s ratio',
+      c.ratio.rounds === 0 ? 'none: no round ran without a failed lifecycle' : `median ${c.ratio.median} (min ${c.ratio.min} – max ${c.ratio.max}, ${c.ratio.rounds} rounds)`,
+    ],
+    ['  bare / OMS CPU per lifecycle', c.ratio.rounds === 0 ? 'none' : `median ${c.cpuRatio.median} (min ${c.cpuRatio.min} – max ${c.cpuRatio.max})`],
+    [
+      '  CPU per lifecycle',
+      `${c.cpuMsPerLifecycle.benchProcess} ms OMS+bench process, ${c.cpuMsPerLifecycle.temporalServer} ms Temporal server (${c.cpuVersusSingleUnit}× the single-unit phase)`,
+    ],
+    ...(shape
+      ? ([
+          [
+            `  split orders' shape, OMS / bare (${shape.sampled.oms} / ${shape.sampled.bare} histories)`,
+            `events ${shape.oms.events} / ${shape.bare.events}, workflow tasks ${shape.oms.workflowTasks} / ${shape.bare.workflowTasks}, ` +
+              `activities ${shape.oms.activities} / ${shape.bare.activities}, local ${shape.oms.localActivities} / ${shape.bare.localActivities}, ` +
+              `signals ${shape.oms.signals} / ${shape.bare.signals}`,
+          ],
+        ] as [string, string][])
+      : []),
+  ];
 }
 
 /** The shape comparison as table rows: one per measure, OMS then bare, so a reader can see they are the same work. */
@@ -1439,6 +1654,7 @@ function printTable(r: TableInput): void {
         : `median ${r.relative.cpuRatio.median} (min ${r.relative.cpuRatio.min} – max ${r.relative.cpuRatio.max})`,
     ],
     ...shapeRows(r.relative.shape),
+    ...splitRows(r.split),
     [
       'peak RSS',
       `${r.memory.peakRssSampledMb} MB sampled, ${r.memory.maxRssMb} MB maxRSS (this process)` +

@@ -51,6 +51,18 @@ interface BenchJson {
       bare: Record<string, number>;
     };
   };
+  split: {
+    share: number;
+    units: number;
+    rounds: number;
+    orders: number;
+    splitOrders: number;
+    completed: number;
+    failed: number;
+    ratio: { median: number; rounds: number };
+    cpuVersusSingleUnit: number;
+    shape: { oms: Record<string, number>; bare: Record<string, number> } | null;
+  } | null;
   calibrationMs: number;
   failures: string[];
 }
@@ -119,5 +131,21 @@ describe('npm run bench -- --quick', () => {
       expect(typeof shape.bare[key]).toBe('number');
     }
     expect(run.stdout).toMatch(/^shape per lifecycle, OMS \/ bare \(\d+ \/ \d+ histories\)\s+same activities/m);
+  });
+
+  test('runs a round of the split mix: a third of the orders in two units, packed and carried unit by unit', () => {
+    expect(json.split).toMatchObject({ share: 0.33, units: 2, rounds: 1, orders: 10, completed: 10, failed: 0 });
+    // every third order of 10: the 3rd, 6th and 9th
+    expect(json.split!.splitOrders).toBe(3);
+    expect(json.split!.ratio.rounds).toBe(1);
+    expect(json.split!.cpuVersusSingleUnit).toBeGreaterThan(0);
+    // From the split orders' own histories: one picking task and one label per unit besides invoice and ERP sale,
+    // and a packed, picked-up and delivered signal per unit.
+    const { shape } = json.split!;
+    expect(shape!.oms.activities).toBe(6);
+    expect(shape!.bare.activities).toBe(6);
+    expect(shape!.oms.signals).toBe(shape!.bare.signals);
+    expect(shape!.oms.signals).toBeGreaterThanOrEqual(6);
+    expect(run.stdout).toMatch(/^split mix \(10\/10 in 1 rounds, 3 of them in 2 units\)\s+OMS \S+\/s, bare \S+\/s$/m);
   });
 });
