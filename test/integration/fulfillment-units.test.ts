@@ -270,8 +270,9 @@ describe.each(DB_KINDS)('fulfillment units over HTTP on %s', (kind) => {
     expect(resourced.status).toBe('picking');
     expect(unitOf(resourced, 1)).toMatchObject({ location: moda, status: 'rejected', detail: 'shelf_empty' });
     expect(unitOf(resourced, 2)).toMatchObject({ id: `${id}/2`, location: 'main', lines: [{ sku: c, quantity: 2 }], detail: 'main has everything' });
-    // Two entries of one type: the rejection as the store sent it, then the unit ending with nothing left in it.
-    expect(timeline(resourced, 'unit_rejected')).toEqual([`${id}/1 at ${moda}: ${c} x2: shelf_empty`, `${id}/1: shelf_empty`]);
+    // The rejection as the store sent it, then the unit ending with nothing left in it.
+    expect(timeline(resourced, 'unit_rejected')).toEqual([`${id}/1 at ${moda}: ${c} x2: shelf_empty`]);
+    expect(timeline(resourced, 'unit_ended')).toEqual([`${id}/1 rejected: shelf_empty`]);
     expect(await stockAt(c)).toEqual({ [moda]: { onHand: 3, reserved: 0 }, main: { onHand: 2, reserved: 2 } });
     expect(effects(id, 'warehouse.cancelPickingTask').map((e) => e.key)).toEqual([`picking-cancel:${id}:1:1`]);
     expect(effects(id, 'warehouse.createPickingTask').map((e) => [e.key, e.data.location])).toEqual([

@@ -133,7 +133,9 @@ async function shrinkUnit(
   if (unit.lines.length === 0) {
     unit.status = ended;
     unit.detail = reason;
-    s.log({ type: `unit_${ended}`, detail: `${unit.id}: ${reason}` });
+    // The rejection or cancel itself is logged by its change; this says the unit is gone (a timeline entry only:
+    // no command, so orders in flight replay the same).
+    s.log({ type: 'unit_ended', detail: `${unit.id} ${ended}: ${reason}` });
     return;
   }
   unit.revision += 1;
