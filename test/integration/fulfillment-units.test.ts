@@ -675,3 +675,57 @@ describe.each(DB_KINDS)('fulfillment units over HTTP on %s', (kind) => {
     });
   }, 180_000);
 });
+
+describe.each(DB_KINDS)('capture once (OMS_CAPTURE_MODE=card=once) over HTTP on %s', (kind) => {
+  let sys: TestSystem;
+
+  withSystem(kind, (started) => (sys = started), { OMS_CAPTURE_MODE: 'card=once' });
+
+  test('a split card order is captured whole when its first unit ships; the second unit ships without a capture', async () => {
+    const store = unique('store');
+    expect((await sys.call('PUT', `/locations/${store}`, { body: { name: store, kind: 'store', priority: 10, city: 'İstanbul', active: true } })).status).toBe(201);
+    const atStore = unique('SKU');
+    const atMain = unique('SKU');
+    for (const [sku, price, where] of [[atStore, '149.90', store], [atMain, '10.05', 'main']] as const) {
+      expect((await sys.call('PUT', `/products/${sku}`, { body: { name: sku, price } })).status).toBe(200);
+      expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 1, location: where } })).status).toBe(200);
+    }
+    const created = await placeOrder(sys, [
+      { sku: atStore, quantity: 1, unitPrice: '149.90' },
+      { sku: atMain, quantity: 1, unitPrice: '10.05' },
+    ]);
+    expect(created.fulfillments!.map((f) => f.location).sort()).toEqual([store, 'main'].sort());
+    await authorize(sys, created);
+    const id = created.id;
+    const captures = () => sys.simulators.log.effects({ orderId: id, op: 'payment.capture' }).map((e) => [e.data.amount, e.data.final]);
+
+    const shipUnit = async (n: number) => {
+      await eventually(async () => expect((await getOrder(sys, id)).fulfillments!.find((f) => f.number === n)!.status).toBe('picking'));
+      expect((await sys.signed('/callbacks/warehouse', { eventId: unique('wh'), orderId: id, type: 'packed', fulfillmentId: `${id}/${n}` })).status).toBe(200);
+      const unit = await eventually(async () => {
+        const u = (await getOrder(sys, id)).fulfillments!.find((f) => f.number === n)!;
+        expect(u.trackingNumber).toBeDefined();
+        return u;
+      });
+      for (const status of ['picked_up', 'delivered'] as const) {
+        const res = await sys.signed(`/callbacks/carriers/${unit.carrier!}`, { eventId: unique('cr'), trackingNumber: unit.trackingNumber, status, at: new Date().toISOString() });
+        expect(res.status).toBe(200);
+      }
+      await eventually(async () => expect((await getOrder(sys, id)).fulfillments!.find((f) => f.number === n)!.status).toBe('delivered'));
+    };
+
+    await shipUnit(1);
+    // The whole authorization, in one final capture, at the first pick-up.
+    await eventually(() => expect(captures()).toEqual([['159.95', true]]));
+    expect((await getOrder(sys, id)).paymentStatus).toBe('captured');
+
+    await shipUnit(2);
+    const delivered = await waitForStatus(sys, id, 'delivered');
+    expect(captures()).toEqual([['159.95', true]]);
+    expect(delivered.payments!.map((p) => [p.kind, p.amount])).toEqual([
+      ['authorization', '159.95'],
+      ['capture', '159.95'],
+    ]);
+    expect(delivered.totals).toMatchObject({ total: '159.95', canceled: '0.00', outstanding: '0.00' });
+  });
+});
