@@ -402,6 +402,53 @@ describe.each(DB_KINDS)('fulfillment units over HTTP on %s', (kind) => {
     expect(await stockAt(y)).toEqual({ main: { onHand: 4, reserved: 0 } });
   });
 
+  test('partial cancel after one unit shipped: the other unit is canceled, its stock released, its value refunded and credited', async () => {
+    const bebek = await location('store-bebek', 'store', 3);
+    const x = await stocked('149.90', { [bebek]: 2 });
+    const y = await stocked('10.05', { main: 4 });
+    const created = await placeOrder(sys, [
+      { sku: x, quantity: 1, unitPrice: '149.90' },
+      { sku: y, quantity: 3, unitPrice: '10.05' },
+    ]);
+    const id = created.id;
+    expect(created.totals.total).toBe('180.05');
+    expect(created.fulfillments!.map((f) => f.location).sort()).toEqual([bebek, 'main'].sort());
+    const atStore = created.fulfillments!.find((f) => f.location === bebek)!.number;
+    const atMain = created.fulfillments!.find((f) => f.location === 'main')!.number;
+    await capturedUpFront(created);
+    const storeParcel = await ship(id, atStore);
+    await waitForStatus(sys, id, 'picking', (o) => expect(o.partially).toEqual({ shipped: true, delivered: false, canceled: false }));
+
+    // The customer drops two of the three from the warehouse, whose unit has not shipped; the store's parcel is on its way.
+    const canceled = await cancelLines(id, [{ sku: y, quantity: 2 }]);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.totals).toMatchObject({ total: '180.05', canceled: '20.10', refunded: '20.10', outstanding: '0.00' });
+    expect(quantities(canceled.body)[y]).toEqual({ ordered: 3, allocated: 1, shipped: 0, delivered: 0, canceled: 2, returned: 0, refunded: 0 });
+    expect(amounts(id, 'payment.refund')).toEqual(['20.10']);
+    expect(amounts(id, 'invoice.issueCreditNote')).toEqual(['20.10']);
+    expect(await stockAt(y)).toEqual({ main: { onHand: 4, reserved: 1 } });
+    // The shipped unit was not touched: no cancel at the store or its carrier.
+    expect(effects(id, 'carrier.cancelShipment')).toEqual([]);
+    expect(effects(id, 'warehouse.cancelPickingTask').map((e) => e.key)).toEqual([`picking-cancel:${id}:${atMain}:1`]);
+
+    // Then the last one from the warehouse too: its unit ends canceled, and the order is shipped (its one live unit is).
+    const rest = await cancelLines(id, [{ sku: y, quantity: 1 }]);
+    expect(rest.status).toBe(200);
+    const shipped = await waitForStatus(sys, id, 'shipped');
+    expect(unitOf(shipped, atMain).status).toBe('canceled');
+    expect(shipped.totals).toMatchObject({ canceled: '30.15', refunded: '30.15', outstanding: '0.00' });
+    expect(amounts(id, 'payment.refund')).toEqual(['20.10', '10.05']);
+    expect(await stockAt(y)).toEqual({ main: { onHand: 4, reserved: 0 } });
+    expect(await stockAt(x)).toEqual({ [bebek]: { onHand: 1, reserved: 0 } });
+
+    await deliver(id, storeParcel);
+    const delivered = await waitForStatus(sys, id, 'delivered');
+    expect(quantities(delivered)).toEqual({
+      [x]: { ordered: 1, allocated: 1, shipped: 1, delivered: 1, canceled: 0, returned: 0, refunded: 0 },
+      [y]: { ordered: 3, allocated: 0, shipped: 0, delivered: 0, canceled: 3, returned: 0, refunded: 0 },
+    });
+  });
+
   test('partial cancel of an authorization: the capture at pick-up is exactly the remaining value, the rest voided', async () => {
     const x = await stocked('33.33', { main: 5 });
     const y = await stocked('10.05', { main: 5 });
