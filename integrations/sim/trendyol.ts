@@ -1,0 +1,545 @@
+// A Trendyol Partner API stand-in that runs as a real HTTP server on loopback, so a connector is tested over the
+// wire exactly as it talks to https://apigw.trendyol.com/integration. For now it serves stock & price only
+// (CONNECTORS.md §1.6): the price-and-inventory submit and the batch result poll, with the refusals the real
+// service makes (auth, User-Agent, ≤1000 items, the 15-minute duplicate rule, 50 requests / 10 s per endpoint,
+// results kept 4 hours). Where CONNECTORS.md leaves a behaviour open, the choice is marked "Choice:" below and can be
+// changed through the options. Everything is deterministic: batch ids come from a seed and a counter, and every
+// time rule (batch delay, 15 minutes, 4 hours, the rate window) reads the injectable clock `now`.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The exact refusal text of an identical price-and-inventory body resent within 15 minutes (CONNECTORS §1.6). */
+export const TRENDYOL_DUPLICATE_MESSAGE = '15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız!';
+export const TRENDYOL_DUPLICATE_WINDOW_MS = 15 * 60_000;
+/** Batch results are viewable for 4 hours, then 404. */
+export const TRENDYOL_RESULT_TTL_MS = 4 * 60 * 60_000;
+export const TRENDYOL_MAX_BATCH_ITEMS = 1000;
+export const TRENDYOL_MAX_STOCK = 20_000;
+
+export interface TrendyolSimulatorOptions {
+  /** 0 (the default) takes a free port. */
+  port?: number | undefined;
+  sellerId: string;
+  apiKey: string;
+  apiSecret: string;
+  /** How long after the submit a batch's items get their status (and the stock changes). Default 300 ms. */
+  batchDelayMs?: number | undefined;
+  /** The clock of every time rule; tests inject one to cross 15 minutes or 4 hours without waiting. */
+  now?: (() => number) | undefined;
+  /** Per endpoint (method + path template); default 50 requests per 10 s (CONNECTORS §1.8). */
+  rateLimit?: { requests: number; perMs: number } | undefined;
+  /**
+   * Choice: CONNECTORS.md gives the duplicate refusal's message but not its status code; 400 is the guess (it is a
+   * validation-style refusal from the product service). Configurable so a connector can be proved not to depend on it.
+   */
+  duplicateStatus?: number | undefined;
+  /**
+   * Choice: by default every barcode counts as one of the seller's listed products (an open catalog), so a test need
+   * not list what it sends. Given a list here (or after `state.list(...)`), the catalog is closed: any other barcode
+   * resolves FAILED, as an unknown barcode does on Trendyol.
+   */
+  listedBarcodes?: string[] | undefined;
+  /** Seeds the batch ids, so two simulators with the same seed hand out the same ids in the same order. */
+  seed?: string | undefined;
+}
+
+/** What the marketplace shows for one barcode: only what SUCCESS batch items applied. */
+export interface TrendyolListing {
+  barcode: string;
+  quantity: number | null;
+  salePrice: number | null;
+  listPrice: number | null;
+}
+
+export interface TrendyolRequestLogEntry {
+  seq: number;
+  at: number;
+  method: string;
+  path: string;
+  userAgent: string | null;
+  /** The Basic auth user (the API key); the secret is never logged, since the log is served over HTTP. */
+  apiKey: string | null;
+  body: unknown;
+  status: number;
+  response: unknown;
+  injected?: true;
+}
+
+export interface InjectedResponse {
+  status: number;
+  /** A string is sent as text/plain, anything else as JSON; omitted → an empty body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TrendyolFaults {
+  /**
+   * The next request to `path` gets this answer instead of being served (queued, each used once). `path` is the
+   * request path with or without the `/integration` prefix, e.g. `/inventory/sellers/1/products/price-and-inventory`.
+   */
+  next(path: string, response: InjectedResponse): void;
+  /** The next batch item for this barcode resolves FAILED with this reason (whatever it carried). */
+  failItem(barcode: string, reason?: string): void;
+  clear(): void;
+}
+
+export interface TrendyolSimulatorState {
+  readonly sellerId: string;
+  /** Adds barcodes to the seller's listed products and closes the catalog to them (see `listedBarcodes`). */
+  list(barcodes: string[]): void;
+  /** What the marketplace shows for a barcode; undefined when it is not a listed product. */
+  stock(barcode: string): TrendyolListing | undefined;
+  /** Every request so far, oldest first (copies). */
+  requests(): TrendyolRequestLogEntry[];
+  faults: TrendyolFaults;
+}
+
+export interface TrendyolSimulator {
+  /** `http://127.0.0.1:<port>`; the connector's base URL is `${url}/integration`. */
+  url: string;
+  close(): Promise<void>;
+  state: TrendyolSimulatorState;
+}
+
+interface RequestItem {
+  barcode: string;
+  quantity?: number;
+  salePrice?: number;
+  listPrice?: number;
+}
+
+interface Batch {
+  id: string;
+  createdAt: number;
+  resolvesAt: number;
+  items: { requestItem: RequestItem; status: 'SUCCESS' | 'FAILED'; failureReasons: string[] }[];
+  applied: boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/** The product services' error envelope (CONNECTORS §1.8), used by both stock & price endpoints. */
+function productError(status: number, key: string, message: string): HttpError {
+  return new HttpError(status, { errors: [{ key, message, errorCode: String(status) }] });
+}
+
+/** `requestItem.barcode` comes back normalized: inner spaces removed (§1.6); surrounding ones too. */
+export function normalizeTrendyolBarcode(barcode: string): string {
+  return barcode.replace(/\s+/g, '');
+}
+
+/** JSON with sorted keys, so the duplicate rule does not hinge on key order or whitespace. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw productError(413, 'request.too.large', 'request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the simulator on 127.0.0.1; resolves once it listens. */
+export async function startTrendyolSimulator(options: TrendyolSimulatorOptions): Promise<TrendyolSimulator> {
+  const now = options.now ?? Date.now;
+  const batchDelayMs = options.batchDelayMs ?? 300;
+  const rateLimit = options.rateLimit ?? { requests: 50, perMs: 10_000 };
+  const duplicateStatus = options.duplicateStatus ?? 400;
+  const seed = options.seed ?? 'trendyol-sim';
+  const { sellerId } = options;
+  const expectedAuth = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
+
+  let listed: Set<string> | undefined = options.listedBarcodes
+    ? new Set(options.listedBarcodes.map(normalizeTrendyolBarcode))
+    : undefined;
+  const listings = new Map<string, TrendyolListing>();
+  const batches = new Map<string, Batch>();
+  const batchOrder: Batch[] = [];
+  /** canonical body → when it was last accepted. */
+  const recentBodies = new Map<string, number>();
+  /** endpoint → times of the requests inside the window. */
+  const hits = new Map<string, number[]>();
+  const log: TrendyolRequestLogEntry[] = [];
+  const injected = new Map<string, InjectedResponse[]>();
+  const failItems = new Map<string, string[]>();
+  let batchCounter = 0;
+  let seq = 0;
+
+  const isListed = (barcode: string): boolean => listed === undefined || listed.has(barcode);
+
+  /** Applies every batch whose delay has passed, oldest first; called before anything reads stock or results. */
+  function settle(): void {
+    const t = now();
+    for (const batch of batchOrder) {
+      if (batch.applied || t < batch.resolvesAt) continue;
+      batch.applied = true;
+      for (const item of batch.items) {
+        if (item.status !== 'SUCCESS') continue;
+        const { barcode, quantity, salePrice, listPrice } = item.requestItem;
+        const listing = listings.get(barcode) ?? { barcode, quantity: null, salePrice: null, listPrice: null };
+        if (quantity !== undefined) listing.quantity = quantity;
+        if (salePrice !== undefined) listing.salePrice = salePrice;
+        if (listPrice !== undefined) listing.listPrice = listPrice;
+        listings.set(barcode, listing);
+      }
+    }
+  }
+
+  function stock(barcode: string): TrendyolListing | undefined {
+    settle();
+    const normalized = normalizeTrendyolBarcode(barcode);
+    if (!isListed(normalized)) return undefined;
+    const empty = { barcode: normalized, quantity: null, salePrice: null, listPrice: null };
+    return { ...(listings.get(normalized) ?? empty) };
+  }
+
+  /**
+   * Choice: the window slides (the last `perMs` before each request), and refused requests (429, injected faults)
+   * do not use it up — CONNECTORS says only "the 51st in 10 s gets 429". Counted per endpoint for the one seller this
+   * simulator serves, before auth, as an API gateway would.
+   */
+  function rateLimited(endpoint: string): boolean {
+    const t = now();
+    const recent = (hits.get(endpoint) ?? []).filter((at) => at > t - rateLimit.perMs);
+    if (recent.length >= rateLimit.requests) {
+      hits.set(endpoint, recent);
+      return true;
+    }
+    recent.push(t);
+    hits.set(endpoint, recent);
+    return false;
+  }
+
+  /**
+   * Choice: auth is checked before the User-Agent (CONNECTORS gives no order; a request missing both gets 401), and
+   * a path sellerId other than the key pair's is a 401 with the same body, since a key pair belongs to one seller.
+   */
+  function authenticate(req: IncomingMessage, pathSellerId: string): void {
+    if (req.headers.authorization !== expectedAuth || pathSellerId !== sellerId) {
+      throw new HttpError(401, { exception: 'ClientApiAuthenticationException' });
+    }
+    const userAgent = req.headers['user-agent'];
+    if (!userAgent || !userAgent.startsWith(`${sellerId} - `) || userAgent.length === `${sellerId} - `.length) {
+      throw new HttpError(403, {
+        error: 'Forbidden',
+        message: `User-Agent must be "${sellerId} - {IntegratorName}" or "${sellerId} - SelfIntegration"`,
+      });
+    }
+  }
+
+  function parseItems(raw: string): { body: unknown; items: RequestItem[] } {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw productError(400, 'invalid.request.body', 'request body is not valid JSON');
+    }
+    const items = (body as { items?: unknown } | null)?.items;
+    if (!Array.isArray(items) || items.length === 0) {
+      throw productError(400, 'invalid.items', 'items must be a non-empty array');
+    }
+    if (items.length > TRENDYOL_MAX_BATCH_ITEMS) {
+      throw productError(
+        400,
+        'items.size.exceeded',
+        `items may hold at most ${TRENDYOL_MAX_BATCH_ITEMS} entries, got ${items.length}`,
+      );
+    }
+    // Choice: a malformed item (no barcode, a field that is not a number) refuses the whole body with 400, as a
+    // request that cannot be deserialized would; a well-formed item that breaks a business rule (quantity range,
+    // listPrice < salePrice, an unknown barcode) is accepted into the batch and resolves FAILED on its own.
+    const parsed = items.map((item: unknown, i) => {
+      const { barcode, quantity, salePrice, listPrice } = (item ?? {}) as Record<string, unknown>;
+      if (typeof barcode !== 'string' || normalizeTrendyolBarcode(barcode) === '') {
+        throw productError(400, 'invalid.barcode', `items[${i}].barcode must be a non-empty string`);
+      }
+      const out: RequestItem = { barcode: normalizeTrendyolBarcode(barcode) };
+      for (const [field, value] of [
+        ['quantity', quantity],
+        ['salePrice', salePrice],
+        ['listPrice', listPrice],
+      ] as const) {
+        if (value === undefined) continue;
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          throw productError(400, `invalid.${field}`, `items[${i}].${field} must be a number`);
+        }
+        out[field] = value;
+      }
+      return out;
+    });
+    return { body, items: parsed };
+  }
+
+  /** Business rules per item. Choice: the failure texts are the simulator's own; Trendyol's wording is not known. */
+  function failureReasons(item: RequestItem): string[] {
+    const reasons: string[] = [];
+    if (!isListed(item.barcode)) reasons.push(`Barcode ${item.barcode} is not a listed product of seller ${sellerId}`);
+    const { quantity, salePrice, listPrice } = item;
+    if (quantity !== undefined && (!Number.isInteger(quantity) || quantity < 0 || quantity > TRENDYOL_MAX_STOCK)) {
+      reasons.push(`quantity must be an integer from 0 to ${TRENDYOL_MAX_STOCK}, got ${quantity}`);
+    }
+    for (const [field, price] of [
+      ['salePrice', salePrice],
+      ['listPrice', listPrice],
+    ] as const) {
+      if (price !== undefined && price <= 0) reasons.push(`${field} must be greater than 0, got ${price}`);
+    }
+    if (salePrice !== undefined && listPrice !== undefined && listPrice < salePrice) {
+      reasons.push(`listPrice (${listPrice}) must not be lower than salePrice (${salePrice})`);
+    }
+    const injectedReason = failItems.get(item.barcode)?.shift();
+    if (injectedReason !== undefined) reasons.push(injectedReason);
+    return reasons;
+  }
+
+  /** Opaque like Trendyol's ("8d30c8d3-…-1658317798"): UUID-shaped from the seed and a counter, no clock in it. */
+  function nextBatchId(): string {
+    batchCounter += 1;
+    const h = createHash('sha256').update(`${seed}\u0000${sellerId}\u0000${batchCounter}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  }
+
+  function submit(raw: string): unknown {
+    const { body, items } = parseItems(raw);
+    const t = now();
+    // Choice: "identical" is the same JSON value (key order and whitespace do not matter; a barcode spelled with
+    // spaces is a different body even though it normalizes to the same one).
+    const key = canonical(body);
+    // Choice: the 15 minutes run from the last *accepted* identical body; a refused repeat does not extend them, and a
+    // body refused for another reason is not remembered.
+    const last = recentBodies.get(key);
+    if (last !== undefined && t - last < TRENDYOL_DUPLICATE_WINDOW_MS) {
+      throw productError(duplicateStatus, 'duplicate.request', TRENDYOL_DUPLICATE_MESSAGE);
+    }
+    recentBodies.set(key, t);
+    for (const [body, at] of recentBodies) if (t - at >= TRENDYOL_DUPLICATE_WINDOW_MS) recentBodies.delete(body);
+
+    const batch: Batch = {
+      id: nextBatchId(),
+      createdAt: t,
+      resolvesAt: t + batchDelayMs,
+      items: items.map((requestItem) => {
+        const reasons = failureReasons(requestItem);
+        return { requestItem, status: reasons.length ? 'FAILED' : 'SUCCESS', failureReasons: reasons };
+      }),
+      applied: false,
+    };
+    batches.set(batch.id, batch);
+    batchOrder.push(batch);
+    return { batchRequestId: batch.id };
+  }
+
+  function result(batchId: string): unknown {
+    settle();
+    const batch = batches.get(batchId);
+    if (!batch || now() - batch.createdAt >= TRENDYOL_RESULT_TTL_MS) {
+      throw productError(404, 'batch.request.not.found', `batch request ${batchId} not found`);
+    }
+    const resolved = batch.applied;
+    // Stock/price batches carry no top-level `status` (§1.6). Choice: before the delay the items are listed with
+    // their requestItem but no `status` (and failedItemCount 0), which is what "finish when every item has a status"
+    // implies; lastModification moves to the resolution time once they have one.
+    return {
+      batchRequestId: batch.id,
+      batchRequestType: 'ProductInventoryUpdate',
+      creationDate: batch.createdAt,
+      lastModification: resolved ? batch.resolvesAt : batch.createdAt,
+      sourceType: 'API',
+      itemCount: batch.items.length,
+      failedItemCount: resolved ? batch.items.filter((i) => i.status === 'FAILED').length : 0,
+      items: batch.items.map((item) =>
+        resolved
+          ? { requestItem: { ...item.requestItem }, status: item.status, failureReasons: [...item.failureReasons] }
+          : { requestItem: { ...item.requestItem }, failureReasons: [] },
+      ),
+    };
+  }
+
+  type Route = { endpoint: string; handle: (raw: string) => unknown; sellerId: string };
+
+  function route(method: string, path: string): Route | undefined {
+    const submitPath = /^\/integration\/inventory\/sellers\/([^/]+)\/products\/price-and-inventory$/.exec(path);
+    if (method === 'POST' && submitPath) {
+      const pathSellerId = decodeURIComponent(submitPath[1] ?? '');
+      return { endpoint: 'POST price-and-inventory', sellerId: pathSellerId, handle: submit };
+    }
+    const resultPath = /^\/integration\/product\/sellers\/([^/]+)\/products\/batch-requests\/([^/]+)$/.exec(path);
+    if (method === 'GET' && resultPath) {
+      const batchId = decodeURIComponent(resultPath[2] ?? '');
+      return {
+        endpoint: 'GET batch-requests',
+        sellerId: decodeURIComponent(resultPath[1] ?? ''),
+        handle: () => result(batchId),
+      };
+    }
+    return undefined;
+  }
+
+  function takeInjected(path: string): InjectedResponse | undefined {
+    const key = faultKey(path);
+    const queue = injected.get(key);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) injected.delete(key);
+    return next;
+  }
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (body === undefined) {
+      res.writeHead(status, headers).end();
+    } else if (typeof body === 'string') {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(body);
+    } else {
+      const json = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(json);
+    }
+  }
+
+  function admin(method: string, path: string): { status: number; body: unknown } {
+    const stockPath = /^\/__admin\/stock\/([^/]+)$/.exec(path);
+    if (method === 'GET' && stockPath) {
+      const listing = stock(decodeURIComponent(stockPath[1] ?? ''));
+      return listing ? { status: 200, body: listing } : { status: 404, body: { error: 'not a listed barcode' } };
+    }
+    if (method === 'GET' && path === '/__admin/requests') return { status: 200, body: structuredClone(log) };
+    return { status: 404, body: { error: 'Not Found', message: `${method} ${path}` } };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // The admin side is not the marketplace: no auth, no rate limit, and not in the request log.
+    if (path.startsWith('/__admin/')) {
+      const { status, body } = admin(method, path);
+      send(res, status, body);
+      return;
+    }
+
+    let raw = '';
+    const entry: TrendyolRequestLogEntry = {
+      seq: ++seq,
+      at: now(),
+      method,
+      path,
+      userAgent: req.headers['user-agent'] ?? null,
+      apiKey: basicUser(req.headers.authorization),
+      body: null,
+      status: 0,
+      response: null,
+    };
+    const answer = (status: number, body: unknown, headers?: Record<string, string>): void => {
+      entry.status = status;
+      entry.response = body ?? null;
+      log.push(entry);
+      send(res, status, body, headers);
+    };
+    try {
+      raw = await readBody(req);
+      entry.body = parseLogged(raw);
+      const fault = takeInjected(path);
+      if (fault) {
+        entry.injected = true;
+        answer(fault.status, fault.body, fault.headers);
+        return;
+      }
+      const found = route(method, path);
+      if (!found) throw new HttpError(404, { error: 'Not Found', message: `no route for ${method} ${path}` });
+      // Choice: the 429 body is the bare text `too.many.requests` with no rate headers (§1.8 names only the text).
+      if (rateLimited(found.endpoint)) throw new HttpError(429, 'too.many.requests');
+      authenticate(req, found.sellerId);
+      answer(200, found.handle(raw));
+    } catch (err) {
+      if (err instanceof HttpError) answer(err.status, err.body);
+      else answer(500, { error: 'Internal Server Error', message: 'simulator failure' });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const state: TrendyolSimulatorState = {
+    sellerId,
+    list(barcodes) {
+      listed ??= new Set();
+      for (const barcode of barcodes) listed.add(normalizeTrendyolBarcode(barcode));
+    },
+    stock,
+    requests: () => structuredClone(log),
+    faults: {
+      next(path, response) {
+        // One queue per path however it is spelled, so faults queued both ways still come out in order.
+        const key = faultKey(path);
+        injected.set(key, [...(injected.get(key) ?? []), response]);
+      },
+      failItem(barcode, reason = 'Simulated failure (injected)') {
+        const normalized = normalizeTrendyolBarcode(barcode);
+        failItems.set(normalized, [...(failItems.get(normalized) ?? []), reason]);
+      },
+      clear() {
+        injected.clear();
+        failItems.clear();
+      },
+    },
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive connections (fetch keeps them) would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A path relative to the base (`/integration` dropped), the key of the injected-fault queues. */
+function faultKey(path: string): string {
+  return path.startsWith('/integration/') ? path.slice('/integration'.length) : path;
+}
+
+function basicUser(header: string | undefined): string | null {
+  if (!header?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? null : decoded.slice(0, colon);
+}
+
+function parseLogged(raw: string): unknown {
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
