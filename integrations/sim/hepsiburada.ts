@@ -214,15 +214,15 @@ export async function startHepsiburadaSimulator(
   }
 
   function route(req: SimRequest): SimResponse {
-    if (!req.path.startsWith(`/listings/merchantid/`)) return { status: 404, body: 'Not Found' };
-    if (!req.path.startsWith(`${base}`)) {
+    const merchant = /^\/listings\/merchantid\/([^/]+)\//.exec(req.path)?.[1];
+    if (merchant !== undefined && decodeURIComponent(merchant) !== options.merchantId) {
       // [choice] Another merchant's path with this merchant's credentials; §2 does not say, a 403 is the guess.
       return { status: 403, body: 'Forbidden' };
     }
     if (req.method === 'POST' && req.path === base) return createUpload(req);
-    const idMatch = new RegExp(`^${base}/id/([^/]+)$`).exec(req.path);
-    if (req.method === 'GET' && idMatch?.[1]) {
-      const upload = state.uploads.get(decodeURIComponent(idMatch[1]));
+    const id = req.path.startsWith(`${base}/id/`) ? req.path.slice(`${base}/id/`.length) : '';
+    if (req.method === 'GET' && id && !id.includes('/')) {
+      const upload = state.uploads.get(decodeURIComponent(id));
       // [choice] The real body for an unknown id is not documented; a bare string, as HB's Go services answer.
       return upload ? { status: 200, body: view(upload) } : { status: 404, body: 'Upload not found' };
     }

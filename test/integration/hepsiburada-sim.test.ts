@@ -190,6 +190,22 @@ describe('Hepsiburada listing simulator: stock uploads', () => {
     expect((await stockOf(sim, 'OK')).body).toMatchObject({ availableStock: 2, maximumPurchasableQuantity: 1 });
   });
 
+  test("another merchant's path is 403, a path the simulator does not serve is 404", async () => {
+    const { sim } = await start();
+    const other = await fetch(`${sim.url}/listings/merchantid/someone-else/stock-uploads`, {
+      method: 'POST',
+      headers: goodHeaders,
+      body: '[]',
+    });
+    expect([other.status, await other.text()]).toEqual([403, 'Forbidden']);
+    const unserved = await fetch(`${sim.url}/listings/merchantid/${merchantId}/inventory-uploads`, {
+      method: 'POST',
+      headers: goodHeaders,
+      body: '[]',
+    });
+    expect(unserved.status).toBe(404);
+  });
+
   test('an unknown upload id is not_found', async () => {
     const { feed } = await start();
     await expect(feed.result('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({
@@ -208,8 +224,7 @@ describe('Hepsiburada listing simulator: limits', () => {
     await feed.submit([{ sku: 'A', quantity: 1 }]);
 
     clock.advance(4_000);
-    const refused = fetch(`${sim.url}${uploads}`, { method: 'POST', headers: goodHeaders, body: '[]' });
-    const res = await refused;
+    const res = await fetch(`${sim.url}${uploads}`, { method: 'POST', headers: goodHeaders, body: '[]' });
     expect(res.status).toBe(429);
     expect(await res.text()).toBe('TooManyRequest');
     expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
