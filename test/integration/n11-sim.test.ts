@@ -1,5 +1,6 @@
 // The n11 product-task simulator over real HTTP on a free port, driven through the stock-feed connector where the
 // OMS would use it, and by raw requests where the wire itself is the point (bodies, REJECT, price rules, paging).
+import { request } from 'node:http';
 import { manualClock, type SimClock } from '../../integrations/sim/http-kit';
 import { createN11StockFeed } from '../../integrations/n11/stock';
 import {
@@ -54,8 +55,23 @@ describe('n11 simulator: authentication', () => {
     });
     expect(sim.state.tasks.size).toBe(0);
 
-    const mixedCase = await post(sim, TASK, body, { AppKey: credentials.appKey, AppSecret: credentials.appSecret });
+    // node:http sends header names as written (fetch would lower-case them first).
+    const mixedCase = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = request(`${sim.url}${TASK}`, {
+        method: 'POST',
+        headers: { AppKey: credentials.appKey, APPSECRET: credentials.appSecret, 'Content-Type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
     expect(mixedCase).toEqual({ status: 200, body: { id: 1001, type: 'SKU_UPDATE', status: 'IN_QUEUE', reasons: [] } });
+    expect(sim.state.requests.entries.at(-1)?.headers).toMatchObject({ appkey: credentials.appKey, appsecret: '***' });
   });
 
   test('the connector with a wrong secret fails with kind auth', async () => {
