@@ -13,6 +13,7 @@ import type { RouteTable } from './route-table';
 import { callbackRoutes } from './routes/callbacks';
 import { inventoryRoutes } from './routes/inventory';
 import { locationRoutes } from './routes/locations';
+import { integrationRoutes } from './routes/integrations';
 import { ordersRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { systemRoutes } from './routes/system';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps): Express {
     ordersRoutes(deps, keys),
     inventoryRoutes(deps, keys),
     locationRoutes(deps, keys),
+    integrationRoutes(deps, keys),
     productRoutes(deps, keys),
     systemRoutes(deps, keys, () => openApi),
   ];

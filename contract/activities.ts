@@ -154,3 +154,9 @@ export type OrderActivities = InventoryActivities &
   WarehouseActivities &
   CarrierActivities &
   NotificationActivities;
+
+/** The stock feed of one channel account (activities/stock-feed.ts), run by workflows/stock-feed.ts. */
+export interface StockFeedActivities {
+  /** Runs the account's feed for a while (rounds every few hundred ms, heartbeating); returns what it did. */
+  runStockFeed(account: string): Promise<{ rounds: number; sent: number; confirmed: number; failed: number }>;
+}

@@ -27,6 +27,19 @@ export interface InventoryView {
 /** The most units one SKU may have on hand at one location; a change past it is refused (409). */
 export const MAX_STOCK_UNITS = 1_000_000_000;
 
+/** One channel account's stock feed: when it last worked, what went wrong last, and what waits. */
+export interface StockFeedView {
+  account: string;
+  channel: string;
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastResyncAt: string | null;
+  resyncRequestedAt: string | null;
+  lastError: { message: string; at: string } | null;
+  /** SKUs changed since the channel was last told (the outbox backlog), in flight at the channel, failed there. */
+  backlog: { unsent: number; pending: number; failed: number };
+}
+
 /** What an operator ledger repair changed at one location. */
 export interface ReservedRepair {
   location: string;
@@ -84,6 +97,10 @@ export interface OrderStore {
    * priority 100, city ''), ordered by priority then id.
    */
   listLocations(): Promise<LocationView[]>;
+  /** Every channel account's stock feed as operators see it (`GET /integrations`). */
+  listStockFeeds(): Promise<StockFeedView[]>;
+  /** Asks the account's feed to resend every SKU at its next round; false for an account that never ran. */
+  requestStockResync(args: { account: string; actor: string }): Promise<boolean>;
   upsertProduct(product: ProductView): Promise<ProductView>;
   getProduct(sku: string): Promise<ProductView | null>;
   /**

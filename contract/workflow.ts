@@ -28,6 +28,13 @@ export function orderWorkflowId(orderId: string): string {
   return `order:${orderId}`;
 }
 
+/** Feeds one channel account its available stock (workflows/stock-feed.ts); one workflow per account. */
+export const STOCK_FEED_WORKFLOW_TYPE = 'stockFeedWorkflow';
+
+export function stockFeedWorkflowId(account: string): string {
+  return `stock-feed:${account}`;
+}
+
 /** Settles a payment that arrived after its order was canceled and its workflow had ended. */
 export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
 

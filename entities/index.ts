@@ -5,3 +5,4 @@ export * from './orm';
 export * from './store';
 export * from './migrate';
 export * from './callback-log';
+export * from './stock-feed';

@@ -15,6 +15,8 @@ import { Migration20261202010000V1Hardening as PgV1Hardening } from './migration
 import { Migration20261202010000V1Hardening as SqliteV1Hardening } from './migrations/sqlite/Migration20261202010000_v1_hardening';
 import { Migration20261202020000FulfillmentUnits as PgFulfillmentUnits } from './migrations/postgresql/Migration20261202020000_fulfillment_units';
 import { Migration20261202020000FulfillmentUnits as SqliteFulfillmentUnits } from './migrations/sqlite/Migration20261202020000_fulfillment_units';
+import { Migration20261202030000StockFeed as PgStockFeed } from './migrations/postgresql/Migration20261202030000_stock_feed';
+import { Migration20261202030000StockFeed as SqliteStockFeed } from './migrations/sqlite/Migration20261202030000_stock_feed';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -24,11 +26,13 @@ export const MIGRATIONS: Record<'sqlite' | 'postgresql', { name: string; class: 
     { name: 'Migration20261202000000_baseline', class: SqliteBaseline },
     { name: 'Migration20261202010000_v1_hardening', class: SqliteV1Hardening },
     { name: 'Migration20261202020000_fulfillment_units', class: SqliteFulfillmentUnits },
+    { name: 'Migration20261202030000_stock_feed', class: SqliteStockFeed },
   ],
   postgresql: [
     { name: 'Migration20261202000000_baseline', class: PgBaseline },
     { name: 'Migration20261202010000_v1_hardening', class: PgV1Hardening },
     { name: 'Migration20261202020000_fulfillment_units', class: PgFulfillmentUnits },
+    { name: 'Migration20261202030000_stock_feed', class: PgStockFeed },
   ],
 };
 

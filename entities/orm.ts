@@ -12,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { SqliteDriver, type AbstractSqlDriver, type SqlEntityManager, MikroORM as SqlMikroORM } from '@mikro-orm/sql';
 import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Location, Product, Reservation, Stock, StockMovement } from './catalog';
+import { ChannelStock, StockFeedAccount, StockOutbox } from './stock-feed';
 import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
 import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
@@ -30,6 +31,9 @@ export const ALL_ENTITIES = [
   ReturnRecord,
   TimelineRecord,
   CallbackLog,
+  StockOutbox,
+  ChannelStock,
+  StockFeedAccount,
 ];
 
 /** The ORM as the rest of the code sees it: SQL driver, SQL entity manager (query builder, execute). */

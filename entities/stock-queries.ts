@@ -4,6 +4,7 @@
 import { raw, type SqlEntityManager } from '@mikro-orm/sql';
 import type { InventoryView } from '../contract/store';
 import { Stock } from './catalog';
+import { StockOutbox } from './stock-feed';
 
 /** Creates the (sku, location) row with zero stock if it is missing; never touches an existing one. */
 export async function ensureStockRow(em: SqlEntityManager, sku: string, location: string): Promise<void> {
@@ -38,7 +39,22 @@ export async function changeStock(
     .where({ sku: where.sku, location: where.location });
   if (guard) qb.andWhere(guard.sql, guard.params);
   const res = await qb.execute('run');
-  return res.affectedRows > 0;
+  if (res.affectedRows === 0) return false;
+  await noteStockChange(em, where.sku);
+  return true;
+}
+
+/**
+ * Marks the SKU's available stock as changed for the channels' stock feed, in the caller's transaction: the change
+ * and its note commit together or not at all (the outbox).
+ */
+export async function noteStockChange(em: SqlEntityManager, sku: string): Promise<void> {
+  await em
+    .createQueryBuilder(StockOutbox)
+    .insert({ sku, version: 1, changedAt: new Date() })
+    .onConflict(['sku'])
+    .merge({ version: raw('stock_outbox.version + 1'), changedAt: new Date() })
+    .execute('run');
 }
 
 /** Totals over every location plus the per-location breakdown; null when the SKU has no stock row. */

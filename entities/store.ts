@@ -1,7 +1,7 @@
 // The API's view of the database (contract/store.ts) on MikroORM. Every call forks its own
 // EntityManager: the global one is never used, so concurrent requests never share an identity map.
 import { randomUUID } from 'node:crypto';
-import { LockMode, type FilterQuery, type SqlEntityManager } from '@mikro-orm/sql';
+import { LockMode, raw, type FilterQuery, type SqlEntityManager } from '@mikro-orm/sql';
 import {
   MAX_STOCK_UNITS,
   StoreConflictError,
@@ -12,6 +12,7 @@ import {
   type OrderPage,
   type OrderStore,
   type ProductView,
+  type StockFeedView,
 } from '../contract/store';
 import { LOCATION_KINDS, type LocationKind, type LocationView, type OrderView } from '../contract/types';
 import { LOCATION_PATTERN } from '../contract/schemas';
@@ -22,6 +23,7 @@ import type { OmsORM } from './orm';
 import { forgetCallback, logCallback, markCallback } from './callback-log';
 import { OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
 import { changeStock, ensureStockRow, formatDecimal, readInventory } from './stock-queries';
+import { ChannelStock, StockFeedAccount } from './stock-feed';
 
 /** A `cursor` that no page of this API handed out (the API answers 400). */
 export class InvalidCursorError extends Error {
@@ -335,6 +337,48 @@ export function createStore(orm: OmsORM): OrderStore {
         const saved = await em.findOneOrFail(Location, { id: location.id }, { disableIdentityMap: true });
         return { location: locationView(saved), created };
       });
+    },
+
+    async listStockFeeds() {
+      const em = fork();
+      const accounts = await em.find(StockFeedAccount, {}, { orderBy: { account: 'asc' }, disableIdentityMap: true });
+      const views: StockFeedView[] = [];
+      for (const a of accounts) {
+        const counts = await em
+          .createQueryBuilder(ChannelStock)
+          .select(['state', raw('count(*) as n')])
+          .where({ account: a.account })
+          .groupBy('state')
+          .execute<{ state: string; n: number | string }[]>('all');
+        const count = (state: string) => Number(counts.find((c) => c.state === state)?.n ?? 0);
+        // Outbox rows this account has not dealt with: new SKUs, or a higher version than it saw.
+        const [unsentRow] = await em.execute<{ n: number | string }[]>(
+          'select count(*) as n from stock_outbox o left join channel_stock c on c.sku = o.sku and c.account = ? ' +
+            'where c.sku is null or c.seen_version < o.version',
+          [a.account],
+        );
+        const unsent = Number(unsentRow?.n ?? 0);
+        views.push({
+          account: a.account,
+          channel: a.channel,
+          lastRunAt: a.lastRunAt?.toISOString() ?? null,
+          lastSuccessAt: a.lastSuccessAt?.toISOString() ?? null,
+          lastResyncAt: a.lastResyncAt?.toISOString() ?? null,
+          resyncRequestedAt: a.resyncRequestedAt?.toISOString() ?? null,
+          lastError: a.lastError && a.lastErrorAt ? { message: a.lastError, at: a.lastErrorAt.toISOString() } : null,
+          backlog: { unsent, pending: count('pending'), failed: count('failed') },
+        });
+      }
+      return views;
+    },
+
+    async requestStockResync({ account }) {
+      const res = await fork()
+        .createQueryBuilder(StockFeedAccount)
+        .update({ resyncRequestedAt: new Date() })
+        .where({ account })
+        .execute('run');
+      return res.affectedRows > 0;
     },
 
     async listLocations() {

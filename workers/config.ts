@@ -93,7 +93,30 @@ export interface AppConfig {
    * once for all. Only methods with an authorization step (card, bank_transfer) are listed.
    */
   captureMode: Record<CapturedMethod, CaptureMode>;
+  /** The stock feed to the marketplaces (issue 7): which channels, their buffers, how often. */
+  stockFeed: StockFeedConfig;
+  /** How to reach each marketplace: a base URL (null: the built-in simulator on loopback) and its credentials. */
+  marketplaces: MarketplaceConnections;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
+}
+
+export const FEED_CHANNELS = ['trendyol', 'hepsiburada', 'n11'] as const;
+export type FeedChannel = (typeof FEED_CHANNELS)[number];
+
+export interface StockFeedConfig {
+  /** Channels fed (OMS_STOCK_FEED_CHANNELS); each is one channel account, named as the channel. */
+  channels: FeedChannel[];
+  /** Units held back per channel (OMS_STOCK_BUFFER), 0 unless named. */
+  buffers: Record<string, number>;
+  pollMs: number;
+  resyncEveryMs: number;
+  retryFailedMs: number;
+}
+
+export interface MarketplaceConnections {
+  trendyol: { baseUrl: string | null; sellerId: string; apiKey: string; apiSecret: string; integrator: string };
+  hepsiburada: { baseUrl: string | null; merchantId: string; username: string; password: string; userAgent: string };
+  n11: { baseUrl: string | null; appKey: string; appSecret: string; integrator: string };
 }
 
 /** Thrown by loadConfig; the message lists every bad variable by name. */
@@ -231,6 +254,25 @@ function parseChannelLocations(value: string, ctx: z.RefinementCtx): Record<stri
   return rules;
 }
 
+/** `trendyol=2,n11=1`: units held back from each channel's feed. */
+function parseBuffers(value: string, ctx: z.RefinementCtx): Record<string, number> {
+  const buffers: Record<string, number> = {};
+  value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .forEach((entry, index) => {
+      const [channel = '', raw = ''] = entry.split('=').map((x) => x.trim());
+      const n = Number(raw);
+      if (!CHANNEL_PATTERN.test(channel) || raw === '' || !Number.isInteger(n) || n < 0 || n > 1_000_000) {
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be channel=units (a whole number 0-1000000), e.g. "trendyol=2"` });
+        return;
+      }
+      buffers[channel] = n;
+    });
+  return buffers;
+}
+
 function fingerprint(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
@@ -324,6 +366,30 @@ const envSchema = z.object({
   ),
   OMS_CHANNEL_LOCATIONS: optional(z.string().transform(parseChannelLocations)),
   OMS_CAPTURE_MODE: optional(z.string().transform(parseCaptureModes)),
+  OMS_STOCK_FEED_CHANNELS: optional(
+    z
+      .string()
+      .transform((v) => (v.trim() === 'none' ? [] : [...new Set(v.split(',').map((c) => c.trim()).filter((c) => c !== ''))]))
+      .refine((list) => list.every((c) => (FEED_CHANNELS as readonly string[]).includes(c)), `must be channels among ${FEED_CHANNELS.join(', ')}, or none`),
+  ),
+  OMS_STOCK_BUFFER: optional(z.string().transform(parseBuffers)),
+  OMS_STOCK_FEED_POLL: optional(duration),
+  OMS_STOCK_RESYNC_INTERVAL: optional(duration),
+  OMS_STOCK_RETRY: optional(duration),
+  TRENDYOL_BASE_URL: optional(z.url('must be a URL, e.g. https://apigw.trendyol.com/integration')),
+  TRENDYOL_SELLER_ID: optional(z.string().trim().regex(/^\d{1,20}$/, 'must be the numeric seller id')),
+  TRENDYOL_API_KEY: optional(z.string().trim().min(1)),
+  TRENDYOL_API_SECRET: optional(z.string().trim().min(1)),
+  TRENDYOL_INTEGRATOR: optional(z.string().trim().regex(/^[A-Za-z0-9]{1,30}$/, 'must be 1-30 letters or digits (the User-Agent suffix)')),
+  HEPSIBURADA_BASE_URL: optional(z.url('must be a URL')),
+  HEPSIBURADA_MERCHANT_ID: optional(z.string().trim().min(1)),
+  HEPSIBURADA_USERNAME: optional(z.string().trim().min(1)),
+  HEPSIBURADA_PASSWORD: optional(z.string().trim().min(1)),
+  HEPSIBURADA_USER_AGENT: optional(z.string().trim().min(1)),
+  N11_BASE_URL: optional(z.url('must be a URL, e.g. https://api.n11.com')),
+  N11_APP_KEY: optional(z.string().trim().min(1)),
+  N11_APP_SECRET: optional(z.string().trim().min(1)),
+  N11_INTEGRATOR: optional(z.string().trim().min(1)),
   OMS_OWN_PRICE_CHANNELS: optional(
     z
       .string()
@@ -402,6 +468,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
     captureMode: e.OMS_CAPTURE_MODE ?? { card: 'per_unit', bank_transfer: 'per_unit' },
+    stockFeed: {
+      channels: (e.OMS_STOCK_FEED_CHANNELS ?? [...FEED_CHANNELS]) as FeedChannel[],
+      buffers: e.OMS_STOCK_BUFFER ?? {},
+      pollMs: msToNumber((e.OMS_STOCK_FEED_POLL ?? '200ms') as Duration),
+      resyncEveryMs: msToNumber((e.OMS_STOCK_RESYNC_INTERVAL ?? '6h') as Duration),
+      retryFailedMs: msToNumber((e.OMS_STOCK_RETRY ?? '15m') as Duration),
+    },
+    // Dev credentials for the built-in simulators; a real base URL needs the real ones beside it.
+    marketplaces: {
+      trendyol: {
+        baseUrl: e.TRENDYOL_BASE_URL ?? null,
+        sellerId: e.TRENDYOL_SELLER_ID ?? '100001',
+        apiKey: e.TRENDYOL_API_KEY ?? 'dev-trendyol-api-key',
+        apiSecret: e.TRENDYOL_API_SECRET ?? 'dev-trendyol-api-secret',
+        integrator: e.TRENDYOL_INTEGRATOR ?? 'SelfIntegration',
+      },
+      hepsiburada: {
+        baseUrl: e.HEPSIBURADA_BASE_URL ?? null,
+        merchantId: e.HEPSIBURADA_MERCHANT_ID ?? 'dev-merchant',
+        username: e.HEPSIBURADA_USERNAME ?? 'dev-hepsiburada-user',
+        password: e.HEPSIBURADA_PASSWORD ?? 'dev-hepsiburada-password',
+        userAgent: e.HEPSIBURADA_USER_AGENT ?? 'dev-hepsiburada-user',
+      },
+      n11: {
+        baseUrl: e.N11_BASE_URL ?? null,
+        appKey: e.N11_APP_KEY ?? 'dev-n11-app-key',
+        appSecret: e.N11_APP_SECRET ?? 'dev-n11-app-secret',
+        integrator: e.N11_INTEGRATOR ?? 'oms',
+      },
+    },
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,

@@ -8,12 +8,15 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import { createActivities } from '../activities';
+import { createStockFeedActivities } from '../activities/stock-feed';
 import {
   ChannelAttr,
   ExternalOrderIdAttr,
   NeedsAttentionAttr,
   OrderStatusAttr,
+  STOCK_FEED_WORKFLOW_TYPE,
   TASK_QUEUE,
+  stockFeedWorkflowId,
 } from '../contract/workflow';
 import { initORM, closeORM, type OmsORM } from '../entities/orm';
 import { createStore } from '../entities/store';
@@ -21,6 +24,7 @@ import { createSimulators, type Simulators } from '../integrations';
 import { createTemporalGateway, startApiServer, type Logger, type RunningApi } from '../api';
 import { createApiMetrics } from '../api/metrics';
 import type { AppConfig } from './config';
+import { startMarketplaces, type MarketplaceSimulators } from './marketplaces';
 import { apiLogger, createLogger, temporalLogger, type Pino } from './logging';
 import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge } from './metrics';
 import { ensureSearchAttributes } from './search-attributes';
@@ -146,6 +150,8 @@ export function openDatabase(config: AppConfig, options: { migrate?: boolean } =
 export interface RunningWorker {
   worker: Worker;
   simulators: Simulators;
+  /** The marketplaces' built-in HTTP simulators (channels without a configured base URL). */
+  marketplaces: MarketplaceSimulators;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -162,30 +168,63 @@ export async function startWorker(
   options: { workflowBundle?: WorkflowBundleOption; taskQueue?: string; registry?: Registry } = {},
 ): Promise<RunningWorker> {
   const simulators = createSimulators({ faults: config.simFaults });
-  const worker = await Worker.create({
-    connection: temporal.nativeConnection,
-    namespace: temporal.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
-    ...workflowCode(options.workflowBundle),
-    activities: createActivities({
-      orm,
-      integrations: simulators,
-      ownPriceChannels: config.ownPriceChannels,
-      sourcing: config.sourcing,
-    }),
-    sinks: createMetricSinks(options.registry ?? new Registry()),
-  });
+  const marketplaces = await startMarketplaces(config);
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection: temporal.nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue,
+      ...workflowCode(options.workflowBundle),
+      activities: {
+        ...createActivities({
+          orm,
+          integrations: simulators,
+          ownPriceChannels: config.ownPriceChannels,
+          sourcing: config.sourcing,
+        }),
+        ...createStockFeedActivities({
+          orm,
+          targets: marketplaces.targets,
+          sourcing: config.sourcing,
+          pollMs: config.stockFeed.pollMs,
+          resyncEveryMs: config.stockFeed.resyncEveryMs,
+          retryFailedMs: config.stockFeed.retryFailedMs,
+          runMs: STOCK_FEED_RUN_MS,
+        }),
+      },
+      sinks: createMetricSinks(options.registry ?? new Registry()),
+    });
+  } catch (err) {
+    await marketplaces.close();
+    throw err;
+  }
   const done = worker.run();
+  // One feed workflow per channel account; a running one (an earlier start, another worker) is kept.
+  for (const account of Object.keys(marketplaces.targets)) {
+    await temporal.client.workflow.start(STOCK_FEED_WORKFLOW_TYPE, {
+      workflowId: stockFeedWorkflowId(account),
+      taskQueue,
+      args: [{ account }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
   return {
     worker,
     simulators,
+    marketplaces: marketplaces.simulators,
     done,
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
+      await marketplaces.close();
     },
   };
 }
+
+/** How long one run of a feed activity lasts before its workflow starts the next (bounds the history's growth). */
+const STOCK_FEED_RUN_MS = 5 * 60_000;
 
 /**
  * Starts the HTTP API in front of Temporal and the database. Its metrics (and the orders-needing-attention gauge,

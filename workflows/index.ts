@@ -5,3 +5,4 @@ export { orderWorkflowV2 } from './order/workflow';
 /** Orders started before 2026-12-02 run on v1 until they end; it stays registered for them. */
 export { orderWorkflow } from './v1/order';
 export { latePaymentWorkflow } from './late-payment';
+export { stockFeedWorkflow } from './stock-feed';

@@ -17,6 +17,7 @@ import {
   type RunningWorker,
   type TemporalHandle,
 } from '../../workers/system';
+import type { MarketplaceSimulators } from '../../workers/marketplaces';
 import { createTestDb, type DbKind, type TestDb } from './db';
 import { workflowBundle } from './workflow-env';
 
@@ -42,6 +43,8 @@ export interface TestSystem {
   keys: typeof KEYS;
   /** The worker's simulated integrations: `log` to assert effects, `faults` to inject failures. */
   simulators: Simulators;
+  /** The marketplaces' HTTP simulators the worker started (Trendyol, Hepsiburada, n11). */
+  marketplaces: MarketplaceSimulators;
   /** Starts the worker when the system was started without one (`{ worker: false }`); no-op when it runs. */
   startWorker(): Promise<void>;
   /** Stops the worker (orders' workflows then get no answer until startWorker); no-op when none runs. */
@@ -118,10 +121,12 @@ export async function startSystem(
     stops.push(() => temporal.close());
     let worker: RunningWorker | undefined;
     let simulators: Simulators | undefined;
+    let marketplaces: MarketplaceSimulators | undefined;
     const runWorker = async () => {
       if (worker) return;
       worker = await startWorker(config, temporal, db.orm, { workflowBundle: await bundle });
       simulators = worker.simulators;
+      marketplaces = worker.marketplaces;
     };
     const stopWorker = async () => {
       const running = worker;
@@ -148,6 +153,10 @@ export async function startSystem(
       get simulators(): Simulators {
         if (!simulators) throw new Error('no worker has been started, so there are no simulators yet');
         return simulators;
+      },
+      get marketplaces(): MarketplaceSimulators {
+        if (!marketplaces) throw new Error('no worker has been started, so there are no marketplace simulators yet');
+        return marketplaces;
       },
       startWorker: runWorker,
       stopWorker,

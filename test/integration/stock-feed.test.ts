@@ -1,0 +1,125 @@
+// The stock feed end to end: real HTTP on the real API, the real worker on an embedded Temporal dev server, a real
+// SQLite file and a real PostgreSQL database, and the marketplaces as their HTTP simulators (Trendyol's
+// price-and-inventory batches, Hepsiburada's stock uploads, n11's price-stock tasks). What is asserted is what each
+// marketplace shows, as its simulator reports it, and what GET /integrations tells an operator.
+import { StockOutbox } from '../../entities/stock-feed';
+import type { StockFeedView } from '../../contract/store';
+import type { OrderView } from '../../contract/types';
+import { DB_KINDS } from '../helpers/db';
+import { eventually, KEYS, orderBody, unique, withSystem, type TestSystem } from '../helpers/system';
+
+describe.each(DB_KINDS)('stock feed to the marketplaces on %s', (kind) => {
+  let sys: TestSystem;
+
+  // Trendyol holds back 2 units and sells only from main; the others sell everything, from everywhere.
+  withSystem(kind, (started) => (sys = started), { OMS_STOCK_BUFFER: 'trendyol=2', OMS_CHANNEL_LOCATIONS: 'trendyol=main' });
+
+  /** What each marketplace shows for the SKU now (undefined: never told). */
+  function shown(sku: string) {
+    const m = sys.marketplaces;
+    return {
+      trendyol: m.trendyol!.state.stock(sku)?.quantity ?? undefined,
+      hepsiburada: m.hepsiburada!.state.stock.get(sku)?.availableStock,
+      n11: m.n11!.state.stock.get(sku)?.quantity,
+    };
+  }
+
+  async function stocked(at: Record<string, number>): Promise<string> {
+    const sku = unique('FEED');
+    expect((await sys.call('PUT', `/products/${sku}`, { body: { name: sku, price: '99.90' } })).status).toBe(200);
+    for (const [location, onHand] of Object.entries(at)) {
+      expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand, location } })).status).toBe(200);
+    }
+    return sku;
+  }
+
+  const outboxVersion = async (sku: string) =>
+    (await sys.db.orm.em.fork().findOne(StockOutbox, { sku }, { disableIdentityMap: true }))?.version ?? 0;
+
+  test('every stock change notes its SKU in the outbox in the same transaction; a refused change notes nothing', async () => {
+    const sku = await stocked({ main: 3 });
+    const before = await outboxVersion(sku);
+    expect(before).toBeGreaterThan(0);
+    const order = await sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body: orderBody(unique('WS'), [{ sku, quantity: 2, unitPrice: '99.90' }]) });
+    expect(order.status).toBe(201);
+    const reserved = await outboxVersion(sku);
+    expect(reserved).toBe(before + 1);
+    // On hand below what is reserved is refused (409): no stock change, so no note either.
+    const refused = await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 1, location: 'main' } });
+    expect(refused.status).toBe(409);
+    expect(await outboxVersion(sku)).toBe(reserved);
+  });
+
+  test('each marketplace is told what it may sell: Trendyol from main less its buffer, the others everything', async () => {
+    const sku = await stocked({ main: 10, 'store-feed': 5 });
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 8, hepsiburada: 15, n11: 15 }), { timeoutMs: 10_000 });
+  });
+
+  test('the order that takes the last unit drives every marketplace to 0 within 2 s', async () => {
+    const sku = await stocked({ main: 3 });
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 1, hepsiburada: 3, n11: 3 }), { timeoutMs: 10_000 });
+    // Two units go first; then the last one, timed from the order's answer to the last marketplace showing 0.
+    const first = await sys.call('POST', '/orders', { key: KEYS.webstore, body: orderBody(unique('WS'), [{ sku, quantity: 2, unitPrice: '99.90' }]) });
+    expect(first.status).toBe(201);
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 0, hepsiburada: 1, n11: 1 }), { timeoutMs: 10_000 });
+    const last = await sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body: orderBody(unique('WS'), [{ sku, quantity: 1, unitPrice: '99.90' }]) });
+    expect(last.status).toBe(201);
+    expect(last.body.status).toBe('new');
+    const accepted = performance.now();
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 0, hepsiburada: 0, n11: 0 }), { timeoutMs: 10_000, intervalMs: 20 });
+    const ms = Math.round(performance.now() - accepted);
+    process.stdout.write(`[stock feed] last unit sold → every marketplace at 0 in ${ms} ms (${kind})\n`);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  test('a 429 from Trendyol is waited out and retried: the quantity arrives, and the account showed the error meanwhile', async () => {
+    const sku = await stocked({ main: 6 });
+    await eventually(() => expect(shown(sku).trendyol).toBe(4), { timeoutMs: 10_000 });
+    const path = `/integration/inventory/sellers/${sys.config.marketplaces.trendyol.sellerId}/products/price-and-inventory`;
+    sys.marketplaces.trendyol!.state.faults.next(path, { status: 429, body: 'too.many.requests' });
+    sys.marketplaces.trendyol!.state.faults.next(path, { status: 429, body: 'too.many.requests' });
+    expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 9, location: 'main' } })).status).toBe(200);
+    await eventually(() => expect(shown(sku).trendyol).toBe(7), { timeoutMs: 15_000 });
+    const feeds = await sys.call<{ stockFeeds: StockFeedView[] }>('GET', '/integrations');
+    expect(feeds.status).toBe(200);
+    const trendyol = feeds.body.stockFeeds.find((f) => f.account === 'trendyol')!;
+    expect(trendyol.lastError?.message).toMatch(/429|too many requests|rate/i);
+    expect(trendyol.lastSuccessAt).not.toBeNull();
+  });
+
+  test('a quantity back to one Trendyol was sent minutes ago still arrives: the repeated body is sent in another shape', async () => {
+    const sku = await stocked({ main: 7 });
+    await eventually(() => expect(shown(sku).trendyol).toBe(5), { timeoutMs: 10_000 });
+    expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 6, location: 'main' } })).status).toBe(200);
+    await eventually(() => expect(shown(sku).trendyol).toBe(4), { timeoutMs: 10_000 });
+    expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand: 7, location: 'main' } })).status).toBe(200);
+    await eventually(() => expect(shown(sku).trendyol).toBe(5), { timeoutMs: 10_000 });
+    // Trendyol refused the identical body once (the 15-minute rule), then took it with a companion SKU beside it.
+    const bodies = sys.marketplaces.trendyol!.state.requests().filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(sku));
+    expect(bodies.some((r) => r.status !== 200)).toBe(true);
+    expect(bodies.at(-1)!.status).toBe(200);
+  });
+
+  test('GET /integrations shows every feed; a resync on demand resends every SKU; an unknown account is 404', async () => {
+    const sku = await stocked({ main: 4 });
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 2, hepsiburada: 4, n11: 4 }), { timeoutMs: 10_000 });
+    const listed = await sys.call<{ stockFeeds: StockFeedView[] }>('GET', '/integrations');
+    expect(listed.body.stockFeeds.map((f) => f.account)).toEqual(['hepsiburada', 'n11', 'trendyol']);
+    for (const feed of listed.body.stockFeeds) {
+      expect(feed.lastRunAt).not.toBeNull();
+      expect(feed.lastResyncAt).not.toBeNull();
+    }
+    expect((await sys.call('GET', '/integrations', { key: KEYS.webstore })).status).toBe(403);
+
+    const n11Sends = () => sys.marketplaces.n11!.state.requests.entries.filter((r) => r.path.endsWith('/price-stock-update') && r.body.includes(sku)).length;
+    const sentBefore = n11Sends();
+    const resync = await sys.call('POST', '/integrations/stock-feeds/n11/resync');
+    expect(resync).toMatchObject({ status: 202, body: { accepted: true } });
+    await eventually(() => expect(n11Sends()).toBeGreaterThan(sentBefore), { timeoutMs: 10_000 });
+    expect(shown(sku).n11).toBe(4);
+
+    const unknown = await sys.call<{ error: { code: string; message: string } }>('POST', '/integrations/stock-feeds/ebay/resync');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('No stock feed has run for channel account ebay');
+  });
+});

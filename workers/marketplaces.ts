@@ -1,0 +1,84 @@
+// The marketplaces the OMS feeds stock to: for each channel in OMS_STOCK_FEED_CHANNELS, its connector pointed at the
+// configured base URL, or, when none is configured, at the built-in simulator started here on a free loopback port
+// (so `npm start` and the tests run the real protocol end to end without the internet).
+import type { StockFeedTarget } from '../activities/stock-feed';
+import { createHepsiburadaStockFeed } from '../integrations/hepsiburada/stock';
+import { createN11StockFeed } from '../integrations/n11/stock';
+import { startHepsiburadaSimulator } from '../integrations/sim/hepsiburada';
+import { startN11Simulator } from '../integrations/sim/n11';
+import { startTrendyolSimulator } from '../integrations/sim/trendyol';
+import { createTrendyolStockFeed } from '../integrations/trendyol/stock';
+import type { AppConfig, FeedChannel } from './config';
+
+export interface MarketplaceSimulators {
+  trendyol?: Awaited<ReturnType<typeof startTrendyolSimulator>>;
+  hepsiburada?: Awaited<ReturnType<typeof startHepsiburadaSimulator>>;
+  n11?: Awaited<ReturnType<typeof startN11Simulator>>;
+}
+
+export interface RunningMarketplaces {
+  /** One feed target per fed channel (the account is named as the channel). */
+  targets: Record<string, StockFeedTarget>;
+  /** The built-in simulators started for channels without a configured base URL. */
+  simulators: MarketplaceSimulators;
+  close(): Promise<void>;
+}
+
+/** Most units one product may be listed with (Trendyol 20,000; the others publish no limit). */
+const CAPS: Record<FeedChannel, number> = { trendyol: 20_000, hepsiburada: 1_000_000, n11: 1_000_000 };
+
+export async function startMarketplaces(config: AppConfig): Promise<RunningMarketplaces> {
+  const simulators: MarketplaceSimulators = {};
+  const targets: Record<string, StockFeedTarget> = {};
+  const closers: (() => Promise<void>)[] = [];
+  const m = config.marketplaces;
+  const target = (channel: FeedChannel, feed: StockFeedTarget['feed']): StockFeedTarget => ({
+    account: channel,
+    channel,
+    feed,
+    buffer: config.stockFeed.buffers[channel] ?? 0,
+    cap: CAPS[channel],
+  });
+  try {
+    for (const channel of config.stockFeed.channels) {
+      if (channel === 'trendyol') {
+        let baseUrl = m.trendyol.baseUrl;
+        if (!baseUrl) {
+          const sim = await startTrendyolSimulator({ port: 0, sellerId: m.trendyol.sellerId, apiKey: m.trendyol.apiKey, apiSecret: m.trendyol.apiSecret });
+          simulators.trendyol = sim;
+          closers.push(() => sim.close());
+          baseUrl = `${sim.url}/integration`;
+        }
+        targets.trendyol = target('trendyol', createTrendyolStockFeed({ ...m.trendyol, baseUrl }));
+      } else if (channel === 'hepsiburada') {
+        let baseUrl = m.hepsiburada.baseUrl;
+        if (!baseUrl) {
+          const sim = await startHepsiburadaSimulator({ port: 0, ...m.hepsiburada });
+          simulators.hepsiburada = sim;
+          closers.push(() => sim.close());
+          baseUrl = sim.url;
+        }
+        targets.hepsiburada = target('hepsiburada', createHepsiburadaStockFeed({ ...m.hepsiburada, baseUrl }));
+      } else {
+        let baseUrl = m.n11.baseUrl;
+        if (!baseUrl) {
+          const sim = await startN11Simulator({ port: 0, appKey: m.n11.appKey, appSecret: m.n11.appSecret });
+          simulators.n11 = sim;
+          closers.push(() => sim.close());
+          baseUrl = sim.url;
+        }
+        targets.n11 = target('n11', createN11StockFeed({ ...m.n11, baseUrl }));
+      }
+    }
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    targets,
+    simulators,
+    close: async () => {
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+    },
+  };
+}
