@@ -980,13 +980,14 @@ function median(sorted: number[]): number {
  * Waits until the workers have had nothing in flight for a second (bounded by `maxMs`): lifecycles that failed on the
  * client side, or phase a's orders, may still be running, and their work must not be counted against the next round.
  */
-async function settle(workers: Worker[], maxMs = 60_000): Promise<number> {
+async function settle(workers: { worker: Worker; background: number }[], maxMs = 60_000): Promise<number> {
   const started = performance.now();
   let idleSince = performance.now();
   while (performance.now() - started < maxMs) {
-    const busy = workers.some((w) => {
+    // `background`: activities that always run on the worker (the stock feeds, one per channel account).
+    const busy = workers.some(({ worker: w, background }) => {
       const status = w.getStatus();
-      return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > 0;
+      return status.numInFlightWorkflowActivations > 0 || status.numInFlightActivities > background;
     });
     if (busy) idleSince = performance.now();
     else if (performance.now() - idleSince >= 1000) break;
@@ -1220,7 +1221,10 @@ async function main(): Promise<number> {
     // ---- phase b: rounds of full OMS lifecycles, each followed by as many bare-workflow lifecycles; phase c: the same
     // with the split mix (options.splitShare of the orders from options.splitUnits locations), its bare rounds shaped
     // the same way.
-    const workers = [worker.worker, bare.worker];
+    const workers = [
+      { worker: worker.worker, background: config.stockFeed.channels.length },
+      { worker: bare.worker, background: 0 },
+    ];
     const throughputPhase = async (name: string, rounds: number, mix: ((i: number) => MixSlot) | null) => {
       const omsRounds: RoundMeasure[] = [];
       const bareRounds: RoundMeasure[] = [];

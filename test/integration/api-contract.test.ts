@@ -751,6 +751,8 @@ describe('service endpoints', () => {
         'PUT /products/{sku}',
         'GET /locations',
         'PUT /locations/{id}',
+        'GET /integrations',
+        'POST /integrations/stock-feeds/{account}/resync',
         'POST /callbacks/payments',
         'POST /callbacks/carriers/{carrier}',
         'POST /callbacks/warehouse',
