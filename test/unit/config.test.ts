@@ -172,6 +172,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the stock feed: OMS_STOCK_FEED_CHANNELS, OMS_STOCK_BUFFER and the marketplaces', () => {
+  it('feeds the three marketplaces from their simulators unless set', () => {
+    const c = loadConfig({});
+    expect(c.stockFeed).toEqual({ channels: ['trendyol', 'hepsiburada', 'n11'], buffers: {}, pollMs: 200, resyncEveryMs: 6 * 3600_000, retryFailedMs: 15 * 60_000 });
+    expect([c.marketplaces.trendyol.baseUrl, c.marketplaces.hepsiburada.baseUrl, c.marketplaces.n11.baseUrl]).toEqual([null, null, null]);
+  });
+
+  it('takes a subset of the channels, none, buffers per channel and a real base URL', () => {
+    expect(loadConfig({ OMS_STOCK_FEED_CHANNELS: 'n11, trendyol' }).stockFeed.channels).toEqual(['n11', 'trendyol']);
+    expect(loadConfig({ OMS_STOCK_FEED_CHANNELS: 'none' }).stockFeed.channels).toEqual([]);
+    expect(loadConfig({ OMS_STOCK_BUFFER: 'trendyol=2, n11 = 0' }).stockFeed.buffers).toEqual({ trendyol: 2, n11: 0 });
+    expect(loadConfig({ TRENDYOL_BASE_URL: 'https://apigw.trendyol.com/integration' }).marketplaces.trendyol.baseUrl).toBe(
+      'https://apigw.trendyol.com/integration',
+    );
+  });
+
+  it('refuses an unknown channel, a bad buffer and a seller id that is not a number, naming each variable', () => {
+    expect(problemsOf({ OMS_STOCK_FEED_CHANNELS: 'trendyol,ebay' })).toEqual([
+      { variable: 'OMS_STOCK_FEED_CHANNELS', message: 'must be channels among trendyol, hepsiburada, n11, or none' },
+    ]);
+    expect(problemsOf({ OMS_STOCK_BUFFER: 'trendyol=-1' })).toEqual([
+      { variable: 'OMS_STOCK_BUFFER', message: 'entry 1 must be channel=units (a whole number 0-1000000), e.g. "trendyol=2"' },
+    ]);
+    expect(problemsOf({ TRENDYOL_SELLER_ID: 'abc' })).toEqual([{ variable: 'TRENDYOL_SELLER_ID', message: 'must be the numeric seller id' }]);
+  });
+});
+
 describe('OMS_CAPTURE_MODE', () => {
   it('captures per unit unless set; one mode for every method', () => {
     expect(loadConfig({}).captureMode).toEqual({ card: 'per_unit', bank_transfer: 'per_unit' });
