@@ -63,6 +63,11 @@ export interface AppConfig {
   apiKeys: Record<string, string>;
   operatorKeys: OperatorKey[];
   webhookSecret: string;
+  /**
+   * Per-sender callback secrets (OMS_CALLBACK_SECRETS): `payments`, `warehouse` and each carrier by name; a sender not
+   * named signs with webhookSecret.
+   */
+  callbackSecrets: Record<string, string>;
   /** Express body-parser limit, e.g. '1mb'. */
   bodyLimit: string;
   defaultCarrier: Carrier;
@@ -254,6 +259,34 @@ function parseChannelLocations(value: string, ctx: z.RefinementCtx): Record<stri
   return rules;
 }
 
+/** The senders of signed callbacks, as OMS_CALLBACK_SECRETS names them. */
+export const CALLBACK_SENDERS = ['payments', 'warehouse', ...CARRIERS] as const;
+
+/** `payments=<secret>,yurtici=<secret>`: each sender's own HMAC secret, at least 16 characters; never echoed. */
+function parseCallbackSecrets(value: string, ctx: z.RefinementCtx): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .forEach((entry, index) => {
+      const eq = entry.indexOf('=');
+      const sender = eq > 0 ? entry.slice(0, eq).trim() : '';
+      const secret = eq > 0 ? entry.slice(eq + 1).trim() : '';
+      const where = `entry ${index + 1}${sender ? ` (${sender})` : ''}`;
+      if (!(CALLBACK_SENDERS as readonly string[]).includes(sender)) {
+        ctx.addIssue({ code: 'custom', message: `${where} must be sender=secret with sender one of ${CALLBACK_SENDERS.join(', ')}` });
+      } else if (secret.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `${where}: the secret must be at least 16 characters` });
+      } else if (secrets[sender] !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `sender "${sender}" is listed twice` });
+      } else {
+        secrets[sender] = secret;
+      }
+    });
+  return secrets;
+}
+
 /** `trendyol=2,n11=1`: units held back from each channel's feed. */
 function parseBuffers(value: string, ctx: z.RefinementCtx): Record<string, number> {
   const buffers: Record<string, number> = {};
@@ -329,6 +362,7 @@ const envSchema = z.object({
   OMS_API_KEYS: optional(z.string().transform(parseApiKeys)),
   OMS_OPERATOR_KEYS: optional(z.string().transform(parseOperatorKeys)),
   OMS_WEBHOOK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+  OMS_CALLBACK_SECRETS: optional(z.string().transform(parseCallbackSecrets)),
   OMS_BODY_LIMIT: optional(
     z
       .string()
@@ -440,6 +474,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys,
     operatorKeys,
     webhookSecret: e.OMS_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    callbackSecrets: e.OMS_CALLBACK_SECRETS ?? {},
     bodyLimit: e.OMS_BODY_LIMIT ?? '1mb',
     defaultCarrier: e.OMS_DEFAULT_CARRIER ?? 'yurtici',
     timers: {

@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { bearerMatches } from '../api/metrics';
 import type { Logger } from '../api/errors';
 import type { OmsSinks } from '../contract/sinks';
+import type { StockFeedView } from '../contract/store';
 import { parseDatabaseUrl, type OmsORM } from '../entities/orm';
 
 /** A process's registry with Node's own metrics (heap, event-loop lag, GC) under `oms_process_`. */
@@ -87,6 +88,44 @@ export function registerAttentionGauge(
         logger.warn('orders-needing-attention gauge not collected', {
           error: err instanceof Error ? err.message : String(err),
         });
+      }
+    },
+  });
+}
+
+/**
+ * The stock feeds at scrape time, from the database: each channel account's backlog (SKUs unsent, pending at the
+ * channel, failed there) and the time of its last round without an error (0: none yet).
+ */
+export function registerStockFeedGauges(registry: Registry, feeds: () => Promise<StockFeedView[]>, logger: Logger): void {
+  let snapshot: Promise<StockFeedView[]> | undefined;
+  // Both gauges are collected in one scrape: one read of the database serves them.
+  const read = () => (snapshot ??= feeds().finally(() => setTimeout(() => (snapshot = undefined), 100)));
+  new Gauge({
+    name: 'oms_stock_feed_backlog',
+    help: "SKUs waiting in a channel account's stock feed: changed and unsent, sent and pending at the channel, failed there",
+    labelNames: ['account', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const f of await read()) for (const [state, n] of Object.entries(f.backlog)) this.set({ account: f.account, state }, n);
+      } catch (err) {
+        logger.warn('stock feed gauge not collected', { error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+  });
+  new Gauge({
+    name: 'oms_stock_feed_last_success_timestamp_seconds',
+    help: "When a channel account's stock feed last finished a round without an error (Unix seconds; 0: not yet)",
+    labelNames: ['account'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const f of await read()) this.set({ account: f.account }, f.lastSuccessAt ? Date.parse(f.lastSuccessAt) / 1000 : 0);
+      } catch (err) {
+        logger.warn('stock feed gauge not collected', { error: err instanceof Error ? err.message : String(err) });
       }
     },
   });

@@ -26,7 +26,7 @@ import { createApiMetrics } from '../api/metrics';
 import type { AppConfig } from './config';
 import { startMarketplaces, type MarketplaceSimulators } from './marketplaces';
 import { apiLogger, createLogger, temporalLogger, type Pino } from './logging';
-import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge } from './metrics';
+import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge, registerStockFeedGauges } from './metrics';
 import { ensureSearchAttributes } from './search-attributes';
 import { devServerExecutable, projectRoot } from './temporal-binaries';
 
@@ -240,10 +240,12 @@ export function startApi(
   const logger: Logger = apiLogger(options.logger ?? createLogger(config.logLevel));
   const metrics = createApiMetrics(options.registry);
   registerAttentionGauge(metrics.registry, () => ordersNeedingAttention(orm, config.databaseUrl), logger);
+  const store = createStore(orm);
+  registerStockFeedGauges(metrics.registry, () => store.listStockFeeds(), logger);
   return startApiServer(
     {
       config,
-      store: createStore(orm),
+      store,
       orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }),
       logger,
       metrics,

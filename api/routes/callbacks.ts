@@ -26,11 +26,20 @@ const accepted = {
   200: { description: 'Handed to the order (or, for a payment after it was canceled, to its refund), or stored as unmatched', schema: callbackAcceptedSchema },
 };
 
-/** Checks the HMAC over the raw bytes, then parses them as JSON; the order matters (no parsing of unsigned input). */
-function signedJson(secret: string): RequestHandler {
+/** The sender a callback path belongs to: `payments`, `warehouse` or the carrier's name. */
+export function callbackSender(path: string): string {
+  const [first, second] = path.split('/').filter(Boolean);
+  return first === 'carriers' ? (second ?? '') : (first ?? '');
+}
+
+/**
+ * Checks the HMAC over the raw bytes, with the secret of the sender the path names (its own, or the shared one), then
+ * parses them as JSON; the order matters (no parsing of unsigned input).
+ */
+function signedJson(secretFor: (sender: string) => string): RequestHandler {
   return (req, _res, next) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const check = verifyCallbackSignature(secret, req.get(SIGNATURE_HEADER), raw);
+    const check = verifyCallbackSignature(secretFor(callbackSender(req.path)), req.get(SIGNATURE_HEADER), raw);
     if (!check.ok) {
       const why = {
         missing: `Missing ${SIGNATURE_HEADER} header`,
@@ -61,7 +70,10 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const logger = deps.logger ?? consoleLogger;
   const table = new RouteTable('/callbacks', 'callbacks', keys);
   // Raw bytes for every content type: the signature covers exactly what was sent.
-  table.router.use(express.raw({ type: () => true, limit: config.bodyLimit }), signedJson(config.webhookSecret));
+  table.router.use(
+    express.raw({ type: () => true, limit: config.bodyLimit }),
+    signedJson((sender) => config.callbackSecrets[sender] ?? config.webhookSecret),
+  );
 
   /**
    * Log first (matched unknown), then signal, then mark the outcome: a repeat that finds its event already

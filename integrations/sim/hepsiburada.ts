@@ -179,15 +179,8 @@ export async function startHepsiburadaSimulator(
   }
 
   function admin(req: SimRequest): SimResponse {
-    const shared = sharedAdmin(req, { clock, log: state.requests, faults });
-    if (shared) return shared;
-    const stockMatch = /^\/__admin\/stock\/(.+)$/.exec(req.path);
-    if (req.method === 'GET' && stockMatch?.[1]) {
-      settle();
-      const listing = state.stock.get(decodeURIComponent(stockMatch[1]));
-      return listing ? { status: 200, body: listing } : { status: 404, body: { message: 'no stock uploaded for this SKU' } };
-    }
-    return { status: 404, body: { message: 'unknown admin route' } };
+    const stock = { settle, get: (sku: string) => state.stock.get(sku), missing: 'no stock uploaded for this SKU' };
+    return sharedAdmin(req, { clock, log: state.requests, faults, stock }) ?? { status: 404, body: { message: 'unknown admin route' } };
   }
 
   function handle(req: SimRequest): SimResponse {

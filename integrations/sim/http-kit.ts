@@ -271,9 +271,16 @@ export async function serve(
 /** The admin routes both simulators share; `undefined` when the path is not one of them. */
 export function sharedAdmin(
   req: SimRequest,
-  ctx: { clock: SimClock; log: RequestLog; faults: HttpFaults },
+  ctx: { clock: SimClock; log: RequestLog; faults: HttpFaults; stock?: { settle(): void; get(sku: string): unknown; missing: string } },
 ): SimResponse | undefined {
   if (req.method === 'GET' && req.path === '/__admin/requests') return { status: 200, body: ctx.log.entries };
+  // GET /__admin/stock/{sku}: what the marketplace shows for the SKU now (after settling what is due).
+  const stockMatch = /^\/__admin\/stock\/(.+)$/.exec(req.path);
+  if (ctx.stock && req.method === 'GET' && stockMatch?.[1]) {
+    ctx.stock.settle();
+    const shown = ctx.stock.get(decodeURIComponent(stockMatch[1]));
+    return shown !== undefined ? { status: 200, body: shown } : { status: 404, body: { message: ctx.stock.missing } };
+  }
   if (req.method === 'POST' && req.path === '/__admin/advance') {
     const parsed = parseJson(req.body);
     const ms = parsed.ok ? (parsed.value as { ms?: unknown } | null)?.ms : undefined;

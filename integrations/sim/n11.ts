@@ -255,15 +255,8 @@ export async function startN11Simulator(options: N11SimulatorOptions): Promise<R
   }
 
   function admin(req: SimRequest): SimResponse {
-    const shared = sharedAdmin(req, { clock, log: state.requests, faults });
-    if (shared) return shared;
-    const stockMatch = /^\/__admin\/stock\/(.+)$/.exec(req.path);
-    if (req.method === 'GET' && stockMatch?.[1]) {
-      settle();
-      const stock = state.stock.get(decodeURIComponent(stockMatch[1]));
-      return stock ? { status: 200, body: stock } : { status: 404, body: { message: 'no stock sent for this SKU' } };
-    }
-    return { status: 404, body: { message: 'unknown admin route' } };
+    const stock = { settle, get: (sku: string) => state.stock.get(sku), missing: 'no stock sent for this SKU' };
+    return sharedAdmin(req, { clock, log: state.requests, faults, stock }) ?? { status: 404, body: { message: 'unknown admin route' } };
   }
 
   function handle(req: SimRequest): SimResponse {

@@ -4,6 +4,7 @@
 import { inspect } from 'node:util';
 import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SIGNATURE_HEADER, signCallback } from '../../api/signature';
+import { callbackSender } from '../../api/routes/callbacks';
 import type { RunningApi } from '../../api/server';
 import type { InventoryView, OrderStore } from '../../contract/store';
 import type { OrderStatus, OrderView } from '../../contract/types';
@@ -178,7 +179,9 @@ export async function startSystem(
         const raw = JSON.stringify(body);
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (!options.unsigned) {
-          headers[SIGNATURE_HEADER] = signCallback(options.secret ?? config.webhookSecret, raw, options.t);
+          // The sender's own secret when OMS_CALLBACK_SECRETS names one, else the shared one.
+          const own = config.callbackSecrets[callbackSender(path.replace(/^\/callbacks/, ''))];
+          headers[SIGNATURE_HEADER] = signCallback(options.secret ?? own ?? config.webhookSecret, raw, options.t);
         }
         return request(path, { method: 'POST', headers, body: raw });
       },

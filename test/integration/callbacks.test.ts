@@ -368,3 +368,40 @@ describe.each(DB_KINDS)('payment timeout on %s (card timeout configured to 2 s)'
     );
   });
 });
+
+describe.each(DB_KINDS)('per-sender callback secrets on %s (OMS_CALLBACK_SECRETS for yurtici and the warehouse)', (kind) => {
+  let sys: TestSystem;
+  const yurtici = 'yurtici-own-secret-0001';
+  const warehouse = 'warehouse-own-secret-01';
+
+  withSystem(kind, (started) => (sys = started), { OMS_CALLBACK_SECRETS: `yurtici=${yurtici},warehouse=${warehouse}` });
+
+  test("each named sender must sign with its own secret, not the shared one or another sender's; the others keep the shared one", async () => {
+    const sku = await seedSku(sys, 2);
+    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+    // payments are not named: the shared secret still signs them
+    const pay = await sys.signed('/callbacks/payments', { eventId: unique('pay'), orderId: order.id, type: 'authorized', amount: order.totals.total, currency: 'TRY' }, { secret: sys.config.webhookSecret });
+    expect(pay.status).toBe(200);
+    await waitForStatus(sys, order.id, 'picking');
+
+    const packedEvent = (eventId: string) => ({ eventId, orderId: order.id, type: 'packed' });
+    for (const [name, secret] of [['the shared secret', sys.config.webhookSecret], ["yurtici's secret", yurtici]] as const) {
+      const eventId = unique('wh');
+      const refused = await sys.signed<{ error: { code: string } }>('/callbacks/warehouse', packedEvent(eventId), { secret });
+      expect({ name, status: refused.status, code: refused.body.error.code }).toEqual({ name, status: 401, code: 'invalid_signature' });
+      expect(await storedCallbacks(sys, 'warehouse', eventId)).toHaveLength(0);
+    }
+    expect((await sys.signed('/callbacks/warehouse', packedEvent(unique('wh')), { secret: warehouse })).status).toBe(200);
+    const labelled = await eventually(async () => {
+      const o = await getOrder(sys, order.id);
+      expect(o.shipment?.trackingNumber).toBeDefined();
+      return o;
+    });
+
+    const pickup = (eventId: string) => ({ eventId, trackingNumber: labelled.shipment!.trackingNumber, status: 'picked_up', at: new Date().toISOString() });
+    const shared = await sys.signed<{ error: { code: string } }>('/callbacks/carriers/yurtici', pickup(unique('yk')), { secret: sys.config.webhookSecret });
+    expect(shared).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } });
+    expect((await sys.signed('/callbacks/carriers/yurtici', pickup(unique('yk')), { secret: yurtici })).status).toBe(200);
+    await waitForStatus(sys, order.id, 'shipped');
+  });
+});

@@ -118,6 +118,16 @@ describe.each(DB_KINDS)('stock feed to the marketplaces on %s', (kind) => {
     await eventually(() => expect(n11Sends()).toBeGreaterThan(sentBefore), { timeoutMs: 10_000 });
     expect(shown(sku).n11).toBe(4);
 
+    // The same, as metrics a Prometheus scrape reads.
+    const metrics = await fetch(`${sys.baseUrl}/metrics`).then((r) => r.text());
+    for (const account of ['trendyol', 'hepsiburada', 'n11']) {
+      for (const state of ['unsent', 'pending', 'failed']) {
+        expect(metrics).toMatch(new RegExp(`^oms_stock_feed_backlog\\{account="${account}",state="${state}"\\} \\d+$`, 'm'));
+      }
+      const last = new RegExp(`^oms_stock_feed_last_success_timestamp_seconds\\{account="${account}"\\} (\\S+)$`, 'm').exec(metrics);
+      expect(Number(last?.[1])).toBeGreaterThan(Date.now() / 1000 - 60);
+    }
+
     const unknown = await sys.call<{ error: { code: string; message: string } }>('POST', '/integrations/stock-feeds/ebay/resync');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toBe('No stock feed has run for channel account ebay');

@@ -199,6 +199,23 @@ describe('the stock feed: OMS_STOCK_FEED_CHANNELS, OMS_STOCK_BUFFER and the mark
   });
 });
 
+describe('OMS_CALLBACK_SECRETS', () => {
+  it('takes a secret per sender and none unless set', () => {
+    expect(loadConfig({}).callbackSecrets).toEqual({});
+    expect(loadConfig({ OMS_CALLBACK_SECRETS: 'payments=pay-secret-0123456789, yurtici = yk-secret-0123456789' }).callbackSecrets).toEqual({
+      payments: 'pay-secret-0123456789',
+      yurtici: 'yk-secret-0123456789',
+    });
+  });
+
+  it('refuses an unknown sender and a short secret without echoing it', () => {
+    expect(problemsOf({ OMS_CALLBACK_SECRETS: 'ups=some-long-secret-value,aras=short' })).toEqual([
+      { variable: 'OMS_CALLBACK_SECRETS', message: 'entry 1 (ups) must be sender=secret with sender one of payments, warehouse, yurtici, aras, mng' },
+      { variable: 'OMS_CALLBACK_SECRETS', message: 'entry 2 (aras): the secret must be at least 16 characters' },
+    ]);
+  });
+});
+
 describe('OMS_CAPTURE_MODE', () => {
   it('captures per unit unless set; one mode for every method', () => {
     expect(loadConfig({}).captureMode).toEqual({ card: 'per_unit', bank_transfer: 'per_unit' });
