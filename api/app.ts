@@ -14,6 +14,7 @@ import { callbackRoutes } from './routes/callbacks';
 import { inventoryRoutes } from './routes/inventory';
 import { locationRoutes } from './routes/locations';
 import { integrationRoutes } from './routes/integrations';
+import { webhookRoutes } from './routes/webhooks';
 import { ordersRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { systemRoutes } from './routes/system';
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): Express {
     inventoryRoutes(deps, keys),
     locationRoutes(deps, keys),
     integrationRoutes(deps, keys),
+    webhookRoutes(deps, keys),
     productRoutes(deps, keys),
     systemRoutes(deps, keys, () => openApi),
   ];

@@ -119,7 +119,15 @@ export interface StockFeedConfig {
 }
 
 export interface MarketplaceConnections {
-  trendyol: { baseUrl: string | null; sellerId: string; apiKey: string; apiSecret: string; integrator: string };
+  trendyol: {
+    baseUrl: string | null;
+    sellerId: string;
+    apiKey: string;
+    apiSecret: string;
+    integrator: string;
+    /** What Trendyol's webhook pushes authenticate with (the registration's BASIC_AUTHENTICATION or API_KEY). */
+    webhook: { username: string; password: string; apiKey: string | null };
+  };
   hepsiburada: { baseUrl: string | null; merchantId: string; username: string; password: string; userAgent: string };
   n11: { baseUrl: string | null; appKey: string; appSecret: string; integrator: string };
 }
@@ -414,6 +422,9 @@ const envSchema = z.object({
   TRENDYOL_SELLER_ID: optional(z.string().trim().regex(/^\d{1,20}$/, 'must be the numeric seller id')),
   TRENDYOL_API_KEY: optional(z.string().trim().min(1)),
   TRENDYOL_API_SECRET: optional(z.string().trim().min(1)),
+  TRENDYOL_WEBHOOK_USERNAME: optional(z.string().trim().min(1)),
+  TRENDYOL_WEBHOOK_PASSWORD: optional(z.string().min(16, 'must be at least 16 characters')),
+  TRENDYOL_WEBHOOK_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
   TRENDYOL_INTEGRATOR: optional(z.string().trim().regex(/^[A-Za-z0-9]{1,30}$/, 'must be 1-30 letters or digits (the User-Agent suffix)')),
   HEPSIBURADA_BASE_URL: optional(z.url('must be a URL')),
   HEPSIBURADA_MERCHANT_ID: optional(z.string().trim().min(1)),
@@ -518,6 +529,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         apiKey: e.TRENDYOL_API_KEY ?? 'dev-trendyol-api-key',
         apiSecret: e.TRENDYOL_API_SECRET ?? 'dev-trendyol-api-secret',
         integrator: e.TRENDYOL_INTEGRATOR ?? 'SelfIntegration',
+        webhook: {
+          username: e.TRENDYOL_WEBHOOK_USERNAME ?? 'trendyol-webhook',
+          password: e.TRENDYOL_WEBHOOK_PASSWORD ?? 'dev-trendyol-webhook-password',
+          apiKey: e.TRENDYOL_WEBHOOK_API_KEY ?? null,
+        },
       },
       hepsiburada: {
         baseUrl: e.HEPSIBURADA_BASE_URL ?? null,

@@ -12,6 +12,7 @@ import {
   retryStepBodySchema,
   returnRequestBodySchema,
   skipStepBodySchema,
+  type CreateOrderBody,
 } from '../../contract/schemas';
 import type { OrderInput, OrderView, TimelineEntry } from '../../contract/types';
 import { orderIdFor } from '../../contract/workflow';
@@ -64,6 +65,42 @@ export function viewFor(principal: Principal, order: OrderView): OrderView {
   };
 }
 
+/**
+ * Places a channel's order (POST /orders, a marketplace's webhook or pull): a known order (channel + external id) is
+ * answered from the read model, cheap for retries and still right after Temporal's retention removed a long-closed
+ * workflow (which would otherwise let a second one start); a new one starts its workflow and answers once stock is
+ * reserved or refused.
+ */
+export async function acceptOrder(
+  deps: Pick<ApiDeps, 'config' | 'store' | 'orders'>,
+  channel: string,
+  body: CreateOrderBody,
+): Promise<{ created: boolean; order: OrderView }> {
+  const { config, store, orders } = deps;
+  const orderId = orderIdFor(channel, body.externalOrderId);
+  const known = await store.getOrder(orderId);
+  if (known) return { created: false, order: known };
+  const input: OrderInput = {
+    orderId,
+    channel,
+    externalOrderId: body.externalOrderId,
+    customer: body.customer,
+    shippingAddress: body.shippingAddress,
+    lines: body.lines,
+    currency: body.currency,
+    payment: body.payment,
+    carrier: body.carrier ?? config.defaultCarrier,
+    receivedAt: new Date().toISOString(),
+    requestId: randomUUID(),
+    timers: config.timers,
+    ...(body.payment.method === 'card' || body.payment.method === 'bank_transfer'
+      ? { capture: config.captureMode[body.payment.method] }
+      : {}),
+    ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+  };
+  return orders.createOrder(input);
+}
+
 /** Routes under /orders. */
 export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const { config, store, orders } = deps;
@@ -110,32 +147,7 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       }
       const orderId = orderIdFor(channel, body.externalOrderId);
       noteOrderId(orderId);
-      // A known order answers from the read model: cheap for channel retries, and still right after Temporal's
-      // retention has removed a long-closed workflow (which would otherwise let a second one start).
-      const known = await store.getOrder(orderId);
-      if (known) {
-        res.json(viewFor(principal, known));
-        return;
-      }
-      const input: OrderInput = {
-        orderId,
-        channel,
-        externalOrderId: body.externalOrderId,
-        customer: body.customer,
-        shippingAddress: body.shippingAddress,
-        lines: body.lines,
-        currency: body.currency,
-        payment: body.payment,
-        carrier: body.carrier ?? config.defaultCarrier,
-        receivedAt: new Date().toISOString(),
-        requestId: randomUUID(),
-        timers: config.timers,
-        ...(body.payment.method === 'card' || body.payment.method === 'bank_transfer'
-          ? { capture: config.captureMode[body.payment.method] }
-          : {}),
-        ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
-      };
-      const { created, order } = await orders.createOrder(input);
+      const { created, order } = await acceptOrder(deps, channel, body);
       if (created) res.status(201).location(`/orders/${orderId}`);
       res.json(viewFor(principal, order));
     },

@@ -753,6 +753,7 @@ describe('service endpoints', () => {
         'PUT /locations/{id}',
         'GET /integrations',
         'POST /integrations/stock-feeds/{account}/resync',
+        'POST /webhooks/trendyol',
         'POST /callbacks/payments',
         'POST /callbacks/carriers/{carrier}',
         'POST /callbacks/warehouse',
