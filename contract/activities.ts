@@ -160,3 +160,9 @@ export interface StockFeedActivities {
   /** Runs the account's feed for a while (rounds every few hundred ms, heartbeating); returns what it did. */
   runStockFeed(account: string): Promise<{ rounds: number; sent: number; confirmed: number; failed: number }>;
 }
+
+/** Marketplace order pulls (activities/channel-pull.ts), run by workflows/channel-pull.ts. */
+export interface ChannelPullActivities {
+  /** Reads Trendyol's packages modified since `since` (epoch ms; null: its whole window) and places the orders. */
+  pullTrendyolPackages(args: { since: number | null }): Promise<{ until: number; created: number; existing: number; ignored: number; invalid: number }>;
+}

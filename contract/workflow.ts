@@ -35,6 +35,10 @@ export function stockFeedWorkflowId(account: string): string {
   return `stock-feed:${account}`;
 }
 
+/** Pulls Trendyol's packages (workflows/channel-pull.ts): one workflow, id `order-pull:trendyol`. */
+export const TRENDYOL_PULL_WORKFLOW_TYPE = 'trendyolPullWorkflow';
+export const TRENDYOL_PULL_WORKFLOW_ID = 'order-pull:trendyol';
+
 /** Settles a payment that arrived after its order was canceled and its workflow had ended. */
 export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
 

@@ -100,6 +100,8 @@ export interface AppConfig {
   captureMode: Record<CapturedMethod, CaptureMode>;
   /** The stock feed to the marketplaces (issue 7): which channels, their buffers, how often. */
   stockFeed: StockFeedConfig;
+  /** How often Trendyol's package stream is pulled for orders a webhook missed (OMS_TRENDYOL_PULL_INTERVAL); null: never. */
+  trendyolPullMs: number | null;
   /** How to reach each marketplace: a base URL (null: the built-in simulator on loopback) and its credentials. */
   marketplaces: MarketplaceConnections;
   usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
@@ -418,6 +420,7 @@ const envSchema = z.object({
   OMS_STOCK_FEED_POLL: optional(duration),
   OMS_STOCK_RESYNC_INTERVAL: optional(duration),
   OMS_STOCK_RETRY: optional(duration),
+  OMS_TRENDYOL_PULL_INTERVAL: optional(z.union([z.literal('off'), duration], 'must be a duration like "1m", or off')),
   TRENDYOL_BASE_URL: optional(z.url('must be a URL, e.g. https://apigw.trendyol.com/integration')),
   TRENDYOL_SELLER_ID: optional(z.string().trim().regex(/^\d{1,20}$/, 'must be the numeric seller id')),
   TRENDYOL_API_KEY: optional(z.string().trim().min(1)),
@@ -514,6 +517,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
     captureMode: e.OMS_CAPTURE_MODE ?? { card: 'per_unit', bank_transfer: 'per_unit' },
+    trendyolPullMs: e.OMS_TRENDYOL_PULL_INTERVAL === 'off' ? null : msToNumber((e.OMS_TRENDYOL_PULL_INTERVAL ?? '1m') as Duration),
     stockFeed: {
       channels: (e.OMS_STOCK_FEED_CHANNELS ?? [...FEED_CHANNELS]) as FeedChannel[],
       buffers: e.OMS_STOCK_BUFFER ?? {},

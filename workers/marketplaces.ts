@@ -21,6 +21,8 @@ export interface RunningMarketplaces {
   targets: Record<string, StockFeedTarget>;
   /** The built-in simulators started for channels without a configured base URL. */
   simulators: MarketplaceSimulators;
+  /** Trendyol's Partner API as the order pull reaches it (the simulator's or the configured base URL); null: not used. */
+  trendyol: (AppConfig['marketplaces']['trendyol'] & { baseUrl: string }) | null;
   close(): Promise<void>;
 }
 
@@ -39,17 +41,22 @@ export async function startMarketplaces(config: AppConfig): Promise<RunningMarke
     buffer: config.stockFeed.buffers[channel] ?? 0,
     cap: CAPS[channel],
   });
+  let trendyol: RunningMarketplaces['trendyol'] = null;
   try {
+    // Trendyol is reached by the stock feed and by the order pull: one simulator (or base URL) for both.
+    if (config.stockFeed.channels.includes('trendyol') || config.trendyolPullMs !== null) {
+      let baseUrl = m.trendyol.baseUrl;
+      if (!baseUrl) {
+        const sim = await startTrendyolSimulator({ port: 0, sellerId: m.trendyol.sellerId, apiKey: m.trendyol.apiKey, apiSecret: m.trendyol.apiSecret });
+        simulators.trendyol = sim;
+        closers.push(() => sim.close());
+        baseUrl = `${sim.url}/integration`;
+      }
+      trendyol = { ...m.trendyol, baseUrl };
+    }
     for (const channel of config.stockFeed.channels) {
       if (channel === 'trendyol') {
-        let baseUrl = m.trendyol.baseUrl;
-        if (!baseUrl) {
-          const sim = await startTrendyolSimulator({ port: 0, sellerId: m.trendyol.sellerId, apiKey: m.trendyol.apiKey, apiSecret: m.trendyol.apiSecret });
-          simulators.trendyol = sim;
-          closers.push(() => sim.close());
-          baseUrl = `${sim.url}/integration`;
-        }
-        targets.trendyol = target('trendyol', createTrendyolStockFeed({ ...m.trendyol, baseUrl }));
+        targets.trendyol = target('trendyol', createTrendyolStockFeed(trendyol!));
       } else if (channel === 'hepsiburada') {
         let baseUrl = m.hepsiburada.baseUrl;
         if (!baseUrl) {
@@ -77,6 +84,7 @@ export async function startMarketplaces(config: AppConfig): Promise<RunningMarke
   return {
     targets,
     simulators,
+    trendyol,
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },

@@ -9,12 +9,17 @@ import { makeTelemetryFilterString, NativeConnection, Runtime, Worker, type Work
 import { Registry } from 'prom-client';
 import { createActivities } from '../activities';
 import { createStockFeedActivities } from '../activities/stock-feed';
+import { createChannelPullActivities } from '../activities/channel-pull';
+import { acceptOrder } from '../api/routes/orders';
+import { createTrendyolPackageStream } from '../integrations/trendyol/orders';
 import {
   ChannelAttr,
   ExternalOrderIdAttr,
   NeedsAttentionAttr,
   OrderStatusAttr,
   STOCK_FEED_WORKFLOW_TYPE,
+  TRENDYOL_PULL_WORKFLOW_ID,
+  TRENDYOL_PULL_WORKFLOW_TYPE,
   TASK_QUEUE,
   stockFeedWorkflowId,
 } from '../contract/workflow';
@@ -184,6 +189,15 @@ export async function startWorker(
           ownPriceChannels: config.ownPriceChannels,
           sourcing: config.sourcing,
         }),
+        ...createChannelPullActivities({
+          place: (channel, body) =>
+            acceptOrder(
+              { config, store: createStore(orm), orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }) },
+              channel,
+              body,
+            ),
+          trendyol: marketplaces.trendyol ? createTrendyolPackageStream(marketplaces.trendyol) : null,
+        }),
         ...createStockFeedActivities({
           orm,
           targets: marketplaces.targets,
@@ -207,6 +221,15 @@ export async function startWorker(
       workflowId: stockFeedWorkflowId(account),
       taskQueue,
       args: [{ account }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+  // One Trendyol pull; a running one keeps its watermark.
+  if (config.trendyolPullMs !== null && marketplaces.trendyol) {
+    await temporal.client.workflow.start(TRENDYOL_PULL_WORKFLOW_TYPE, {
+      workflowId: TRENDYOL_PULL_WORKFLOW_ID,
+      taskQueue,
+      args: [{ watermark: null, intervalMs: config.trendyolPullMs }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }

@@ -6,3 +6,4 @@ export { orderWorkflowV2 } from './order/workflow';
 export { orderWorkflow } from './v1/order';
 export { latePaymentWorkflow } from './late-payment';
 export { stockFeedWorkflow } from './stock-feed';
+export { trendyolPullWorkflow } from './channel-pull';

@@ -85,6 +85,8 @@ export interface TrendyolFaults {
 }
 
 export interface TrendyolSimulatorState {
+  /** Puts a shipment package in the seller's package stream (a new order, or a package's new state). */
+  addPackage(pkg: Record<string, unknown> & { shipmentPackageId: string | number; lastModifiedDate?: number }): void;
   readonly sellerId: string;
   /** Adds barcodes to the seller's listed products and closes the catalog to them (see `listedBarcodes`). */
   list(barcodes: string[]): void;
@@ -185,6 +187,8 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
   const failItems = new Map<string, string[]>();
   let batchCounter = 0;
   let seq = 0;
+  /** Shipment packages the stream serves (state.addPackage), by id; lastModifiedDate set when absent. */
+  const packages = new Map<string, Record<string, unknown>>();
 
   const isListed = (barcode: string): boolean => listed === undefined || listed.has(barcode);
 
@@ -376,9 +380,59 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
     };
   }
 
+  /**
+   * getShipmentPackagesStream (§1.3): lastModifiedDate DESC, `size` ≤ 200 (default 50), a window of at most 14 days
+   * (omitted: the last 14 days), an opaque `nextCursor` bound to the filter it was issued for (400 when reused with
+   * another). Choice: the cursor is the offset into the filtered list and a hash of the filter as sent, so a client
+   * that repeats its filter verbatim can page on.
+   */
+  function stream(query: URLSearchParams): unknown {
+    const size = Number(query.get('size') ?? 50);
+    if (!Number.isInteger(size) || size < 1 || size > 200) throw new HttpError(400, { error: 'BadRequest', message: 'size must be 1-200' });
+    const DAY = 24 * 3600_000;
+    const rawStart = query.get('lastModifiedStartDate');
+    const rawEnd = query.get('lastModifiedEndDate');
+    const end = rawEnd !== null ? Number(rawEnd) : now();
+    const start = rawStart !== null ? Number(rawStart) : end - 14 * DAY;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
+      throw new HttpError(400, { error: 'BadRequest', message: 'lastModifiedStartDate/lastModifiedEndDate must be epoch ms, start before end' });
+    }
+    if (end - start > 14 * DAY) throw new HttpError(400, { error: 'BadRequest', message: 'date range must be at most 14 days' });
+    const filter = createHash('sha256').update(`${rawStart}|${rawEnd}|${query.get('packageItemStatuses')}`).digest('hex').slice(0, 16);
+    let offset = 0;
+    const cursor = query.get('nextCursor');
+    if (cursor) {
+      let decoded: { o?: unknown; f?: unknown } | undefined;
+      try {
+        decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
+      } catch {
+        decoded = undefined;
+      }
+      if (!decoded || decoded.f !== filter || typeof decoded.o !== 'number') {
+        throw new HttpError(400, { error: 'BadRequest', message: 'nextCursor does not match the request filter' });
+      }
+      offset = decoded.o;
+    }
+    const statuses = query.get('packageItemStatuses')?.split(',').filter(Boolean);
+    const matching = [...packages.values()]
+      .filter((p) => {
+        const at = Number(p.lastModifiedDate);
+        return at >= start && at <= end && (!statuses || statuses.includes(String(p.status)));
+      })
+      .sort((a, b) => Number(b.lastModifiedDate) - Number(a.lastModifiedDate));
+    const content = matching.slice(offset, offset + size);
+    const hasMore = offset + size < matching.length;
+    const next = hasMore ? Buffer.from(JSON.stringify({ o: offset + size, f: filter })).toString('base64url') : '';
+    return { content: structuredClone(content), size, hasMore, nextCursor: next };
+  }
+
   type Route = { endpoint: string; handle: (raw: string) => unknown; sellerId: string };
 
-  function route(method: string, path: string): Route | undefined {
+  function route(method: string, path: string, query: URLSearchParams): Route | undefined {
+    const streamPath = /^\/integration\/order\/sellers\/([^/]+)\/orders\/stream$/.exec(path);
+    if (method === 'GET' && streamPath) {
+      return { endpoint: 'GET orders/stream', sellerId: decodeURIComponent(streamPath[1] ?? ''), handle: () => stream(query) };
+    }
     const submitPath = /^\/integration\/inventory\/sellers\/([^/]+)\/products\/price-and-inventory$/.exec(path);
     if (method === 'POST' && submitPath) {
       const pathSellerId = decodeURIComponent(submitPath[1] ?? '');
@@ -427,7 +481,8 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     // The admin side is not the marketplace: no auth, no rate limit, and not in the request log.
     if (path.startsWith('/__admin/')) {
       const { status, body } = admin(method, path);
@@ -462,7 +517,7 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
         answer(fault.status, fault.body, fault.headers);
         return;
       }
-      const found = route(method, path);
+      const found = route(method, path, url.searchParams);
       if (!found) throw new HttpError(404, { error: 'Not Found', message: `no route for ${method} ${path}` });
       // Choice: the 429 body is the bare text `too.many.requests` with no rate headers (§1.8 names only the text).
       if (rateLimited(found.endpoint)) throw new HttpError(429, 'too.many.requests');
@@ -488,6 +543,10 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
 
   const state: TrendyolSimulatorState = {
     sellerId,
+    addPackage(pkg) {
+      const stored = { ...pkg, lastModifiedDate: pkg.lastModifiedDate ?? now() };
+      packages.set(String(stored.shipmentPackageId), stored);
+    },
     list(barcodes) {
       listed ??= new Set();
       for (const barcode of barcodes) listed.add(normalizeTrendyolBarcode(barcode));

@@ -4,6 +4,7 @@
 // are checked; Trendyol sends many more and adds fields without notice, so the rest passes through unread.
 import { z } from 'zod';
 import type { CreateOrderBody } from '../../contract/schemas';
+import { createTrendyolHttp, type TrendyolStockFeedOptions } from './stock';
 
 /** A number or a numeric string (Trendyol's ids and `cargoTrackingNumber` can pass 2^53: kept as strings). */
 const idSchema = z.union([z.string().regex(/^\d{1,30}$/, 'must be digits'), z.number().int().nonnegative()]).transform(String);
@@ -101,4 +102,34 @@ export function packageToOrderBody(pkg: TrendyolPackage): CreateOrderBody {
       ...(pkg.cargoTrackingNumber ? { trendyolCargoTrackingNumber: pkg.cargoTrackingNumber } : {}),
     },
   } as CreateOrderBody;
+}
+
+export interface TrendyolStreamPage {
+  content: unknown[];
+  hasMore: boolean;
+  nextCursor: string;
+}
+
+/**
+ * getShipmentPackagesStream (§1.3): one page of the packages modified in [since, until] (at most 14 days), newest
+ * first; `cursor` is the page's `nextCursor` echoed verbatim with the same filter.
+ */
+export function createTrendyolPackageStream(options: TrendyolStockFeedOptions) {
+  const { call, seller } = createTrendyolHttp(options);
+  return {
+    async page(args: { since: number; until: number; cursor?: string | undefined; size?: number }): Promise<TrendyolStreamPage> {
+      const query = new URLSearchParams({
+        size: String(args.size ?? 200),
+        lastModifiedStartDate: String(args.since),
+        lastModifiedEndDate: String(args.until),
+        ...(args.cursor ? { nextCursor: args.cursor } : {}),
+      });
+      const body = (await call('GET', `/order/sellers/${seller}/orders/stream?${query.toString()}`)) as Partial<TrendyolStreamPage> | null;
+      return {
+        content: Array.isArray(body?.content) ? body.content : [],
+        hasMore: body?.hasMore === true,
+        nextCursor: typeof body?.nextCursor === 'string' ? body.nextCursor : '',
+      };
+    },
+  };
 }

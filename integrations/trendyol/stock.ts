@@ -26,45 +26,7 @@ interface BatchResultBody {
 
 /** The stock feed's connector for Trendyol; channel `trendyol`, at most 1000 items per submit. */
 export function createTrendyolStockFeed(options: TrendyolStockFeedOptions): ChannelStockFeed {
-  if (!/^[A-Za-z0-9]{1,30}$/.test(options.integrator)) {
-    const got = JSON.stringify(options.integrator);
-    throw new Error(`Trendyol integrator name must be 1-30 letters or digits, got ${got}`);
-  }
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const seller = encodeURIComponent(options.sellerId);
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`,
-    'user-agent': `${options.sellerId} - ${options.integrator}`,
-    accept: 'application/json',
-  };
-
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(`${base}${path}`, {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new ChannelError(CHANNEL, 'unavailable', `${method} ${path}: ${reason}`);
-    }
-    if (res.ok) {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        const detail = `${method} ${path}: ${res.status} with a body that is not JSON`;
-        throw new ChannelError(CHANNEL, 'unavailable', detail, res.status);
-      }
-    }
-    throw channelError(method, path, res, text);
-  }
+  const { call, seller } = createTrendyolHttp(options);
 
   return {
     channel: CHANNEL,
@@ -106,6 +68,57 @@ export function createTrendyolStockFeed(options: TrendyolStockFeedOptions): Chan
       return { done: items.length > 0 && items.every((item) => item.status !== 'pending'), items };
     },
   };
+}
+
+/**
+ * One Partner API request with the seller's Basic auth and User-Agent: the JSON answer, or a ChannelError of the kind
+ * the refusal is (shared by the stock feed and the package stream).
+ */
+export function createTrendyolHttp(options: TrendyolStockFeedOptions): {
+  call: (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+  seller: string;
+} {
+  if (!/^[A-Za-z0-9]{1,30}$/.test(options.integrator)) {
+    const got = JSON.stringify(options.integrator);
+    throw new Error(`Trendyol integrator name must be 1-30 letters or digits, got ${got}`);
+  }
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const seller = encodeURIComponent(options.sellerId);
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`,
+    'user-agent': `${options.sellerId} - ${options.integrator}`,
+    accept: 'application/json',
+  };
+
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    let text: string;
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new ChannelError(CHANNEL, 'unavailable', `${method} ${path}: ${reason}`);
+    }
+    if (res.ok) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        const detail = `${method} ${path}: ${res.status} with a body that is not JSON`;
+        throw new ChannelError(CHANNEL, 'unavailable', detail, res.status);
+      }
+    }
+    throw channelError(method, path, res, text);
+  }
+
+  return { call, seller };
 }
 
 /** Maps a refusal to its kind; the body may be any of the three envelopes of §1.8, or plain text. */

@@ -2,7 +2,7 @@
 // signature), into the real API and worker on the embedded dev server, SQLite and PostgreSQL.
 import type { OrderView } from '../../contract/types';
 import { DB_KINDS } from '../helpers/db';
-import { getOrder, inventory, seedSku, unique, withSystem, type TestSystem } from '../helpers/system';
+import { eventually, getOrder, inventory, seedSku, unique, withSystem, type TestSystem } from '../helpers/system';
 
 const API_KEY = 'trendyol-push-api-key-0001';
 
@@ -42,7 +42,7 @@ function trendyolPackage(orderNumber: string, lines: { barcode: string; quantity
 describe.each(DB_KINDS)('Trendyol webhook on %s', (kind) => {
   let sys: TestSystem;
 
-  withSystem(kind, (started) => (sys = started), { TRENDYOL_WEBHOOK_API_KEY: API_KEY });
+  withSystem(kind, (started) => (sys = started), { TRENDYOL_WEBHOOK_API_KEY: API_KEY, OMS_TRENDYOL_PULL_INTERVAL: '300ms' });
 
   const basic = () => {
     const { username, password } = sys.config.marketplaces.trendyol.webhook;
@@ -112,5 +112,34 @@ describe.each(DB_KINDS)('Trendyol webhook on %s', (kind) => {
     expect(res.body.error?.code).toBe('validation_failed');
     expect(res.body.error?.message).toContain('content[1].lines.0.barcode');
     expect((await sys.call('GET', `/orders/trendyol:${good.orderNumber}`)).status).toBe(404);
+  });
+
+  /** Stream calls the simulator answered so far (the pull's requests). */
+  const streamCalls = () =>
+    sys.marketplaces.trendyol!.state.requests().filter((r) => r.path.endsWith('/orders/stream') && r.status === 200).length;
+
+  test('a package no webhook delivered is placed by the pull from the package stream', async () => {
+    const sku = await seedSku(sys, 4, unique('TY'), '49.90');
+    const orderNumber = unique('10660');
+    sys.marketplaces.trendyol!.state.addPackage(trendyolPackage(orderNumber, [{ barcode: sku, quantity: 3, price: 49.9 }]));
+    const order = await eventually(() => getOrder(sys, `trendyol:${orderNumber}`), { timeoutMs: 15_000 });
+    expect(order).toMatchObject({ channel: 'trendyol', status: 'confirmed', paymentStatus: 'captured' });
+    expect(order.lines.map((l) => [l.sku, l.quantity])).toEqual([[sku, 3]]);
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 4, reserved: 3 });
+  });
+
+  test('an order pushed by webhook and pulled from the stream too is one order, its stock reserved once', async () => {
+    const sku = await seedSku(sys, 4, unique('TY'), '49.90');
+    const orderNumber = unique('10661');
+    const pkg = trendyolPackage(orderNumber, [{ barcode: sku, quantity: 2, price: 49.9 }]);
+    const pushed = await push(pkg, { authorization: basic() });
+    expect(pushed.body.packages).toEqual([expect.objectContaining({ outcome: 'created' })]);
+    const before = streamCalls();
+    sys.marketplaces.trendyol!.state.addPackage(pkg);
+    // Two pulls after the package is in the stream: at least one of them read it.
+    await eventually(() => expect(streamCalls()).toBeGreaterThanOrEqual(before + 2), { timeoutMs: 15_000 });
+    const list = await sys.call<{ items: OrderView[] }>('GET', `/orders?channel=trendyol&limit=100`);
+    expect(list.body.items.filter((o) => o.externalOrderId === orderNumber)).toHaveLength(1);
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 4, reserved: 2 });
   });
 });

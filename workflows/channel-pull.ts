@@ -1,0 +1,28 @@
+// The Trendyol package pull, for as long as the OMS runs: every `intervalMs` one activity reads what changed since
+// the last pull (activities/channel-pull.ts) and places what makes an order; the watermark it returns is kept here
+// and carried through continueAsNew, so a restart (of a worker, of the whole OMS) goes on from it.
+// Determinism: this file imports only @temporalio/workflow and the shared contract.
+import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { ChannelPullActivities } from '../contract/activities';
+
+const { pullTrendyolPackages } = proxyActivities<ChannelPullActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+export interface PullInput {
+  /** Epoch ms up to which packages have been read; null: the stream's whole window. */
+  watermark: number | null;
+  intervalMs: number;
+}
+
+export async function trendyolPullWorkflow(input: PullInput): Promise<void> {
+  let watermark = input.watermark;
+  for (let round = 0; round < 500 && !workflowInfo().continueAsNewSuggested; round++) {
+    const pulled = await pullTrendyolPackages({ since: watermark });
+    watermark = pulled.until;
+    await sleep(input.intervalMs);
+  }
+  await continueAsNew<typeof trendyolPullWorkflow>({ ...input, watermark });
+}
