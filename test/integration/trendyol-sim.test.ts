@@ -411,3 +411,41 @@ describe('Trendyol simulator: the request log', () => {
     expect(JSON.stringify(s.state.requests())).not.toContain(SECRET);
   });
 });
+
+describe('the package stream', () => {
+  const DAY = 24 * 3600_000;
+  const streamUrl = (s: TrendyolSimulator, query: Record<string, string | number>) =>
+    `${s.url}/integration/order/sellers/${SELLER}/orders/stream?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()}`;
+  const get = async (url: string) => {
+    const res = await fetch(url, { headers: goodHeaders });
+    return { status: res.status, body: (await res.json()) as { content: { shipmentPackageId: number }[]; hasMore: boolean; nextCursor: string; message?: string } };
+  };
+
+  test('pages newest first through the packages of the window with a cursor bound to the filter', async () => {
+    const s = await start();
+    for (let i = 1; i <= 5; i++) s.state.addPackage({ shipmentPackageId: i, orderNumber: `O${i}`, status: 'Created', lastModifiedDate: T0 - i * 60_000 });
+    s.state.addPackage({ shipmentPackageId: 99, orderNumber: 'OLD', status: 'Created', lastModifiedDate: T0 - 20 * DAY });
+    const filter = { size: 2, lastModifiedStartDate: T0 - DAY, lastModifiedEndDate: T0 };
+    const first = await get(streamUrl(s, filter));
+    expect(first.status).toBe(200);
+    expect(first.body.content.map((p) => p.shipmentPackageId)).toEqual([1, 2]);
+    expect(first.body.hasMore).toBe(true);
+    const second = await get(streamUrl(s, { ...filter, nextCursor: first.body.nextCursor }));
+    expect(second.body.content.map((p) => p.shipmentPackageId)).toEqual([3, 4]);
+    const third = await get(streamUrl(s, { ...filter, nextCursor: second.body.nextCursor }));
+    expect(third.body).toMatchObject({ hasMore: false, nextCursor: '' });
+    expect(third.body.content.map((p) => p.shipmentPackageId)).toEqual([5]);
+  });
+
+  test('refuses a cursor reused with another filter, a window over 14 days and a page over 200', async () => {
+    const s = await start();
+    for (let i = 1; i <= 3; i++) s.state.addPackage({ shipmentPackageId: i, orderNumber: `O${i}`, status: 'Created', lastModifiedDate: T0 - i });
+    const first = await get(streamUrl(s, { size: 1, lastModifiedStartDate: T0 - DAY, lastModifiedEndDate: T0 }));
+    const mismatch = await get(streamUrl(s, { size: 1, lastModifiedStartDate: T0 - 2 * DAY, lastModifiedEndDate: T0, nextCursor: first.body.nextCursor }));
+    expect(mismatch).toMatchObject({ status: 400, body: { message: 'nextCursor does not match the request filter' } });
+    const wide = await get(streamUrl(s, { lastModifiedStartDate: T0 - 15 * DAY, lastModifiedEndDate: T0 }));
+    expect(wide).toMatchObject({ status: 400, body: { message: 'date range must be at most 14 days' } });
+    const big = await get(streamUrl(s, { size: 201 }));
+    expect(big).toMatchObject({ status: 400, body: { message: 'size must be 1-200' } });
+  });
+});
