@@ -25,10 +25,11 @@ import {
   type XmlFields,
   XmlParseError,
   YURTICI_NS,
+  YURTICI_SERVICE_PATH,
   SOAP_ENV_NS,
 } from '../yurtici/soap';
 
-export const YURTICI_SERVICE_PATH = '/KOPSWebServices/ShippingOrderDispatcherServices';
+export { YURTICI_SERVICE_PATH };
 
 /** §4.1's error codes, as the simulator uses them. */
 export const YURTICI_ERR = {

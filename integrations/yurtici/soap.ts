@@ -5,6 +5,8 @@
 
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const YURTICI_NS = 'http://yurticikargo.com.tr/ShippingOrderDispatcherServices';
+/** The service's path on its host (`ws.yurticikargo.com`, `testws.yurticikargo.com`, or the simulator). */
+export const YURTICI_SERVICE_PATH = '/KOPSWebServices/ShippingOrderDispatcherServices';
 
 /** A parsed element: local name, its namespace URI (if any), attributes, child elements, and its own text. */
 export interface XmlElement {
