@@ -188,6 +188,13 @@ export function yurticiDateTime(ms: number): { date: string; time: string } {
   return { date: iso.slice(0, 10).replace(/-/g, ''), time: iso.slice(11, 19).replace(/:/g, '') };
 }
 
+/** The request log with the body's wsPassword masked: credentials travel in the SOAP body, not in a header. */
+class YurticiRequestLog extends RequestLog {
+  override record(...[req, body, status, at]: Parameters<RequestLog['record']>): void {
+    super.record(req, body.replace(/(<(?:\w+:)?wsPassword>)[^<]*(<\/)/g, '$1***$2'), status, at);
+  }
+}
+
 const ORIGIN = { unitId: '1010', unitName: 'GÜNEŞLİ ŞUBE', cityName: 'İSTANBUL', townName: 'BAĞCILAR' };
 const HUB = { unitId: '9000', unitName: 'İSTANBUL AVRUPA TRANSFER MERKEZİ', cityName: 'İSTANBUL', townName: 'ESENYURT' };
 
@@ -272,7 +279,7 @@ export async function startYurticiSimulator(
   const state: YurticiSimState = {
     clock,
     shipments,
-    requests: new RequestLog(),
+    requests: new YurticiRequestLog(),
     faults,
     view: (cargoKey) => {
       const s = shipments.get(cargoKey);

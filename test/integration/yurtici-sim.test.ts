@@ -377,6 +377,8 @@ describe('Yurtiçi simulator: credentials, faults and transport', () => {
       [YURTICI_SERVICE_PATH, 200],
     ]);
     expect(log[0]!.body).toContain('<cargoKey>OMS-11-A</cargoKey>');
+    // Credentials travel in the body; the log keeps the user and masks the password.
+    expect(log[0]!.body).toContain('<wsUserName>YKTEST</wsUserName><wsPassword>***</wsPassword>');
   });
 });
 
