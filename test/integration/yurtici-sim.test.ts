@@ -116,6 +116,16 @@ describe('Yurtiçi simulator: createShipment', () => {
   });
 });
 
+describe('Yurtiçi SOAP text', () => {
+  test('markup characters in fields are escaped on the way in and read back as sent', async () => {
+    const { sim, client } = await start();
+    const name = 'Tom & Jerry <Ltd> "A\'Ş"';
+    await client.createShipment({ ...order('OMS-12-A'), receiver: { ...receiver, name, address: 'a]]>b &amp; c' } });
+    expect(sim.state.shipments.get('OMS-12-A')).toMatchObject({ receiverCustName: name, receiverAddress: 'a]]>b &amp; c' });
+    expect(sim.state.requests.entries[0]!.body).toContain('<receiverCustName>Tom &amp; Jerry &lt;Ltd&gt; &quot;A&apos;Ş&quot;</receiverCustName>');
+  });
+});
+
 describe('Yurtiçi simulator: queryShipment', () => {
   test('NOP → ISR → IND (transfer, dağıtım) → DLV on the clock, normalized, with the carrier times', async () => {
     const { client } = await start();
