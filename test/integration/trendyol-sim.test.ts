@@ -415,7 +415,7 @@ describe('Trendyol simulator: the request log', () => {
 describe('the package stream', () => {
   const DAY = 24 * 3600_000;
   const streamUrl = (s: TrendyolSimulator, query: Record<string, string | number>) =>
-    `${s.url}/integration/order/sellers/${SELLER}/orders/stream?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()}`;
+    `${s.url}/integration/order/sellers/${SELLER}/orders/stream?${new URLSearchParams(Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]))).toString()}`;
   const get = async (url: string) => {
     const res = await fetch(url, { headers: goodHeaders });
     return { status: res.status, body: (await res.json()) as { content: { shipmentPackageId: number }[]; hasMore: boolean; nextCursor: string; message?: string } };
