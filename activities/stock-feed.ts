@@ -108,9 +108,10 @@ export async function feedRound(deps: StockFeedDeps, target: StockFeedTarget): P
     { orderBy: { changedAt: 'asc', sku: 'asc' }, ...(resync ? {} : { limit: OUTBOX_PAGE }), disableIdentityMap: true },
   );
   const truncated = !resync && changed.length === OUTBOX_PAGE;
+  // Items to send again: refused ones, and ones sent below the truth because Trendyol refused the exact body.
   const due = await em.find(
     ChannelStock,
-    { account: target.account, state: 'failed', retryAt: { $lte: started } },
+    { account: target.account, retryAt: { $lte: started } },
     { disableIdentityMap: true, limit: OUTBOX_PAGE },
   );
   const versions = new Map(changed.map((r) => [r.sku, r.version]));
@@ -235,6 +236,20 @@ async function submit(
         { orderBy: { sentAt: 'desc' }, disableIdentityMap: true },
       );
       if (companion) return submit(em, target, [...batch, { sku: companion.sku, quantity: companion.sentQuantity! }], versions, true);
+      // Nothing to vary the body with (the account's only SKU): one unit less is a different body and never more
+      // than there is; the exact quantity follows once Trendyol's window has passed.
+      const [item] = batch;
+      if (item && item.quantity > 0) {
+        const lower = await submit(em, target, [{ sku: item.sku, quantity: item.quantity - 1 }], versions, true);
+        if (lower.sent > 0) {
+          await em
+            .createQueryBuilder(ChannelStock)
+            .update({ retryAt: new Date(now.getTime() + REPEAT_WINDOW_MS), lastError: `${err.message} (sent ${item.quantity - 1}, ${item.quantity} follows)` })
+            .where({ account: target.account, sku: item.sku })
+            .execute('run');
+        }
+        return lower;
+      }
     }
     if (err.retryable) return { sent: 0, backoffMs: err.retryAfterMs ?? 1000, error: err.message };
     // Refused (credentials, validation, a repeat that could not be reshaped): recorded on every item and sent again

@@ -2,7 +2,7 @@
 // SQLite file and a real PostgreSQL database, and the marketplaces as their HTTP simulators (Trendyol's
 // price-and-inventory batches, Hepsiburada's stock uploads, n11's price-stock tasks). What is asserted is what each
 // marketplace shows, as its simulator reports it, and what GET /integrations tells an operator.
-import { StockOutbox } from '../../entities/stock-feed';
+import { ChannelStock, StockOutbox } from '../../entities/stock-feed';
 import type { StockFeedView } from '../../contract/store';
 import type { OrderView } from '../../contract/types';
 import { DB_KINDS } from '../helpers/db';
@@ -131,5 +131,29 @@ describe.each(DB_KINDS)('stock feed to the marketplaces on %s', (kind) => {
     const unknown = await sys.call<{ error: { code: string; message: string } }>('POST', '/integrations/stock-feeds/ebay/resync');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toBe('No stock feed has run for channel account ebay');
+  });
+});
+
+describe.each(DB_KINDS)('stock feed with one SKU to vary nothing with, on %s', (kind) => {
+  let sys: TestSystem;
+
+  withSystem(kind, (started) => (sys = started), { OMS_STOCK_FEED_CHANNELS: 'trendyol' });
+
+  test("a quantity back down to one sent minutes ago, with no other SKU to pair it with, is sent one lower (never more than there is) and the exact one is due after Trendyol's window", async () => {
+    const sku = unique('ONLY');
+    expect((await sys.call('PUT', `/products/${sku}`, { body: { name: sku, price: '10.00' } })).status).toBe(200);
+    const set = async (onHand: number) => expect((await sys.call('PUT', `/inventory/${sku}`, { body: { onHand, location: 'main' } })).status).toBe(200);
+    const shown = () => sys.marketplaces.trendyol!.state.stock(sku)?.quantity;
+    await set(4);
+    await eventually(() => expect(shown()).toBe(4), { timeoutMs: 10_000 });
+    await set(5);
+    await eventually(() => expect(shown()).toBe(5), { timeoutMs: 10_000 });
+    await set(4);
+    // `4` again within 15 minutes is refused; leaving the channel at 5 would sell a unit that is not there, so it is
+    // told 3 now and 4 once the window has passed.
+    await eventually(() => expect(shown()).toBe(3), { timeoutMs: 10_000 });
+    const row = (await sys.db.orm.em.fork().findOne(ChannelStock, { account: 'trendyol', sku }, { disableIdentityMap: true }))!;
+    expect(row.sentQuantity).toBe(3);
+    expect(row.retryAt!.getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
   });
 });
