@@ -9,13 +9,7 @@ import type { ChannelPullActivities } from '../contract/activities';
 import type { CreateOrderBody } from '../contract/schemas';
 import type { OrderView } from '../contract/types';
 import { ChannelError } from '../integrations/stock-feed';
-import {
-  ORDER_MAKING_STATUSES,
-  packageToOrderBody,
-  trendyolPackageSchema,
-  type createTrendyolPackageStream,
-} from '../integrations/trendyol/orders';
-import { createOrderBodySchema } from '../contract/schemas';
+import { readPackage, type createTrendyolPackageStream } from '../integrations/trendyol/orders';
 
 export interface ChannelPullDeps {
   /** Places an order as POST /orders does (acceptOrder). */
@@ -50,26 +44,17 @@ export function createChannelPullActivities(deps: ChannelPullDeps): ChannelPullA
           throw err;
         }
         for (const raw of page.content) {
-          const pkg = trendyolPackageSchema.safeParse(raw);
-          if (!pkg.success) {
+          const reading = readPackage(raw);
+          if (reading.kind === 'invalid') {
             counts.invalid += 1;
-            ctx.log.warn('Trendyol package not readable, skipped', { problems: pkg.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+            ctx.log.warn('Trendyol package makes no order, skipped', { problems: reading.problems.map((p) => `${p.path}: ${p.message}`) });
             continue;
           }
-          if (!ORDER_MAKING_STATUSES.includes(pkg.data.status)) {
+          if (reading.kind === 'ignored') {
             counts.ignored += 1;
             continue;
           }
-          const body = createOrderBodySchema.safeParse(packageToOrderBody(pkg.data));
-          if (!body.success) {
-            counts.invalid += 1;
-            ctx.log.warn('Trendyol package makes no valid order, skipped', {
-              orderNumber: pkg.data.orderNumber,
-              problems: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-            });
-            continue;
-          }
-          const placed = await deps.place('trendyol', body.data);
+          const placed = await deps.place('trendyol', reading.body);
           if (placed.created) counts.created += 1;
           else counts.existing += 1;
         }

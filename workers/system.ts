@@ -175,6 +175,12 @@ export async function startWorker(
   const simulators = createSimulators({ faults: config.simFaults });
   const marketplaces = await startMarketplaces(config);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  // Orders the pulls find are placed as POST /orders places them: the same store and Temporal gateway.
+  const placing = {
+    config,
+    store: createStore(orm),
+    orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }),
+  };
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -190,12 +196,7 @@ export async function startWorker(
           sourcing: config.sourcing,
         }),
         ...createChannelPullActivities({
-          place: (channel, body) =>
-            acceptOrder(
-              { config, store: createStore(orm), orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }) },
-              channel,
-              body,
-            ),
+          place: (channel, body) => acceptOrder(placing, channel, body),
           trendyol: marketplaces.trendyol ? createTrendyolPackageStream(marketplaces.trendyol) : null,
         }),
         ...createStockFeedActivities({

@@ -6,13 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { createOrderBodySchema } from '../../contract/schemas';
-import {
-  ORDER_MAKING_STATUSES,
-  packageToOrderBody,
-  trendyolPackageSchema,
-  trendyolWebhookBodySchema,
-} from '../../integrations/trendyol/orders';
+import { ORDER_MAKING_STATUSES, readPackage, trendyolWebhookBodySchema } from '../../integrations/trendyol/orders';
 import type { KeyRing } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -70,18 +64,11 @@ export function webhookRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       if (!body.success) throw ApiError.validation([{ path: 'content', message: 'must be a package page { content: [...] } or a package' }]);
       // Every package is checked before any is placed: a bad one refuses the push whole, and Trendyol sends it again.
       const packages = body.data.map((raw, i) => {
-        const pkg = trendyolPackageSchema.safeParse(raw);
-        if (!pkg.success) {
-          throw ApiError.validation(pkg.error.issues.map((issue) => ({ path: [`content[${i}]`, ...issue.path].join('.'), message: issue.message })));
+        const reading = readPackage(raw);
+        if (reading.kind === 'invalid') {
+          throw ApiError.validation(reading.problems.map((p) => ({ path: [`content[${i}]`, p.path].filter(Boolean).join('.'), message: p.message })));
         }
-        if (!ORDER_MAKING_STATUSES.includes(pkg.data.status)) return { pkg: pkg.data, order: null };
-        const order = createOrderBodySchema.safeParse(packageToOrderBody(pkg.data));
-        if (!order.success) {
-          throw ApiError.validation(
-            order.error.issues.map((issue) => ({ path: [`content[${i}]`, '(as an order)', ...issue.path].join('.'), message: issue.message })),
-          );
-        }
-        return { pkg: pkg.data, order: order.data };
+        return { pkg: reading.pkg, order: reading.kind === 'order' ? reading.body : null };
       });
       const outcomes: z.infer<typeof packageOutcomeSchema>[] = [];
       for (const { pkg, order } of packages) {

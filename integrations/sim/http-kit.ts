@@ -193,13 +193,18 @@ export function send(res: ServerResponse, response: SimResponse): void {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The request body as text, refused past `maxBytes` with the error `tooLarge` makes (the service's own refusal). */
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+  tooLarge: () => Error = () => new Error('request body too large'),
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    if (size > maxBytes) throw tooLarge();
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-kit';
 
 /** The exact refusal text of an identical price-and-inventory body resent within 15 minutes (CONNECTORS §1.6). */
 export const TRENDYOL_DUPLICATE_MESSAGE = '15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız!';
@@ -149,18 +150,6 @@ function canonical(value: unknown): string {
 }
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw productError(413, 'request.too.large', 'request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Starts the simulator on 127.0.0.1; resolves once it listens. */
 export async function startTrendyolSimulator(options: TrendyolSimulatorOptions): Promise<TrendyolSimulator> {
@@ -509,7 +498,7 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
       send(res, status, body, headers);
     };
     try {
-      raw = await readBody(req);
+      raw = await readBody(req, MAX_BODY_BYTES, () => productError(413, 'request.too.large', 'request body too large'));
       entry.body = parseLogged(raw);
       const fault = takeInjected(path);
       if (fault) {

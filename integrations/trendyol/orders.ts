@@ -3,7 +3,7 @@
 // order from a webhook and again from a pull (or a webhook delivered twice) is one order. Only the fields the OMS uses
 // are checked; Trendyol sends many more and adds fields without notice, so the rest passes through unread.
 import { z } from 'zod';
-import type { CreateOrderBody } from '../../contract/schemas';
+import { createOrderBodySchema, type CreateOrderBody } from '../../contract/schemas';
 import { createTrendyolHttp, type TrendyolStockFeedOptions } from './stock';
 
 /** A number or a numeric string (Trendyol's ids and `cargoTrackingNumber` can pass 2^53: kept as strings). */
@@ -102,6 +102,24 @@ export function packageToOrderBody(pkg: TrendyolPackage): CreateOrderBody {
       ...(pkg.cargoTrackingNumber ? { trendyolCargoTrackingNumber: pkg.cargoTrackingNumber } : {}),
     },
   } as CreateOrderBody;
+}
+
+/** What a package pushed or pulled stands for: an order to place, nothing yet (`ignored`), or an unusable package. */
+export type PackageReading =
+  | { kind: 'order'; pkg: TrendyolPackage; body: CreateOrderBody }
+  | { kind: 'ignored'; pkg: TrendyolPackage }
+  | { kind: 'invalid'; problems: { path: string; message: string }[] };
+
+/** Checks a package field by field, then the order it makes as POST /orders would (problems name the field). */
+export function readPackage(raw: unknown): PackageReading {
+  const pkg = trendyolPackageSchema.safeParse(raw);
+  if (!pkg.success) return { kind: 'invalid', problems: pkg.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  if (!ORDER_MAKING_STATUSES.includes(pkg.data.status)) return { kind: 'ignored', pkg: pkg.data };
+  const body = createOrderBodySchema.safeParse(packageToOrderBody(pkg.data));
+  if (!body.success) {
+    return { kind: 'invalid', problems: body.error.issues.map((i) => ({ path: ['(as an order)', ...i.path].join('.'), message: i.message })) };
+  }
+  return { kind: 'order', pkg: pkg.data, body: body.data };
 }
 
 export interface TrendyolStreamPage {
