@@ -8,7 +8,8 @@ WORKDIR /app
 # and the services talk to the compose `temporal` service.
 COPY package.json package-lock.json ./
 COPY scripts/setup-tools.mjs scripts/setup-tools.mjs
-RUN npm ci --no-audit --no-fund
+# No chromium in the build stage either: the browser tests do not run here.
+RUN OMS_SKIP_CHROMIUM=1 npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/build.mjs
 COPY contract contract
@@ -19,6 +20,7 @@ COPY integrations integrations
 COPY entities entities
 COPY api api
 COPY workers workers
+COPY console console
 RUN npm run build
 
 FROM node:24-bookworm-slim

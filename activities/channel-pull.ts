@@ -15,6 +15,8 @@ export interface ChannelPullDeps {
   /** Places an order as POST /orders does (acceptOrder). */
   place(channel: string, body: CreateOrderBody): Promise<{ created: boolean; order: OrderView }>;
   trendyol: ReturnType<typeof createTrendyolPackageStream> | null;
+  /** Records a package read (valid, whatever its status) in the package lineage, before its order is placed. */
+  recordPackage?: ((raw: unknown) => Promise<void>) | undefined;
   /** Packages modified this long before the last pull are read again (late index updates at the marketplace). */
   overlapMs?: number;
   now?: () => number;
@@ -50,6 +52,9 @@ export function createChannelPullActivities(deps: ChannelPullDeps): ChannelPullA
             ctx.log.warn('Trendyol package makes no order, skipped', { problems: reading.problems.map((p) => `${p.path}: ${p.message}`) });
             continue;
           }
+          // Every package is kept in the lineage, an existing order's too: a split or re-id'd package is how the
+          // write-back learns where the order's lines are now.
+          await deps.recordPackage?.(raw);
           if (reading.kind === 'ignored') {
             counts.ignored += 1;
             continue;

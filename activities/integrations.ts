@@ -13,6 +13,7 @@ import type {
 import { CARRIERS, type Carrier } from '../contract/types';
 import { FailureType } from '../contract/workflow';
 import type { CarrierGateway, Integrations } from '../integrations/contracts';
+import type { ChannelWriteBackRouter } from './channel-writeback';
 
 export type IntegrationActivities = PaymentActivities &
   InvoiceActivities &
@@ -21,8 +22,11 @@ export type IntegrationActivities = PaymentActivities &
   CarrierActivities &
   NotificationActivities;
 
-/** Built once by the worker with simulators or real adapters; the workflow reaches them only through here. */
-export function createIntegrationActivities(integrations: Integrations): IntegrationActivities {
+/**
+ * Built once by the worker with simulators or real adapters; the workflow reaches them only through here.
+ * `writeBack` routes the write-back of channels with a marketplace connector to their queue workflow.
+ */
+export function createIntegrationActivities(integrations: Integrations, writeBack?: ChannelWriteBackRouter): IntegrationActivities {
   const { payment, invoice, erp, warehouse, notifier, channels } = integrations;
 
   // A carrier the order names but we have no gateway for is bad input, not an outage: do not retry it.
@@ -60,6 +64,12 @@ export function createIntegrationActivities(integrations: Integrations): Integra
 
     notifyCustomer: (args) => notifier.notifyCustomer(args),
     async writeBackChannel(args) {
+      // A marketplace with a connector gets the status in its own protocol, from its account's queue (rate-limited,
+      // in order per order); the activity only hands the request over, so the order's signature stays the same.
+      if (writeBack?.handles(args.channel)) {
+        await writeBack.enqueue({ ...args, reason: 'status' });
+        return;
+      }
       await channels.writeBack(args);
     },
   };

@@ -1,4 +1,6 @@
 // The read model activity: the workflow pushes its OrderView here at every change; the API lists from it.
+import { createHash } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SqlEntityManager } from '@mikro-orm/sql';
@@ -9,7 +11,7 @@ import { fromMinor, isMoney, toMinor } from '../domain/money';
 import { claimEarlyPayments } from '../entities/callback-log';
 import { StoreInputError } from '../entities/store';
 import type { OmsORM } from '../entities/orm';
-import { OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
+import { OrderLineRecord, OrderLocationRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from '../entities/read-model';
 
 /** The activity's logger inside a worker (it carries the workflow and activity ids); the console when called directly. */
 function log(): Pick<Console, 'warn'> {
@@ -41,58 +43,94 @@ function allOf<T>(list: T[] | undefined, current: T | undefined, idOf: (item: T)
   return items;
 }
 
-async function replaceChildren(em: SqlEntityManager, view: OrderView): Promise<void> {
-  const orderId = view.id;
-  await em.nativeDelete(OrderLineRecord, { orderId });
-  await em.nativeDelete(ShipmentRecord, { orderId });
-  await em.nativeDelete(ReturnRecord, { orderId });
+/**
+ * The columns the console's queue and search filter on, taken from the view (see entities/read-model.ts). Lenient on
+ * purpose: they only index the view, so an odd `since` leaves the column empty rather than failing the write.
+ */
+function searchColumns(view: Pick<OrderView, 'attention' | 'customer'>) {
+  const since = view.attention ? new Date(view.attention.since) : null;
+  return {
+    attentionStep: view.attention?.step ?? null,
+    attentionSince: since !== null && !Number.isNaN(since.getTime()) ? since : null,
+    customerEmail: view.customer?.email ? view.customer.email.toLowerCase() : null,
+  };
+}
 
-  if (view.lines.length > 0) {
-    await em.insertMany(
-      OrderLineRecord,
-      view.lines.map((line, lineNo) => ({
-        orderId,
-        lineNo,
-        sku: line.sku,
-        quantity: line.quantity,
-        unitPrice: line.unitPrice,
-        lineTotal: line.lineTotal,
-        returnedQuantity: line.returnedQuantity ?? 0,
-        refundedQuantity: line.refundedQuantity ?? 0,
-      })),
-    );
+/** A digest per child table of the order's rows: a table whose rows did not change is not rewritten. */
+export type ChildrenDigest = Record<'lines' | 'locations' | 'shipments' | 'returns', string>;
+
+function digestOf(rows: unknown[]): string {
+  return createHash('sha1').update(JSON.stringify(rows)).digest('base64url').slice(0, 22);
+}
+
+/** The rows of the order's child tables (lines, locations, shipments, returns), as they are to be stored. */
+function childRows(view: OrderView) {
+  const orderId = view.id;
+  const locations = [...new Set((view.fulfillments ?? []).map((f) => f.location))].map((location) => ({ orderId, location }));
+  const lines = view.lines.map((line, lineNo) => ({
+    orderId,
+    lineNo,
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    lineTotal: line.lineTotal,
+    returnedQuantity: line.returnedQuantity ?? 0,
+    refundedQuantity: line.refundedQuantity ?? 0,
+  }));
+  const shipments = allOf<Shipment>(view.shipments, view.shipment, (s) => s.shipmentId).map((s) => ({
+    orderId,
+    shipmentId: s.shipmentId,
+    carrier: s.carrier,
+    trackingNumber: s.trackingNumber,
+    labelRef: s.labelRef,
+    lastStatus: s.events.at(-1)?.status ?? null,
+  }));
+  const returns = allOf<OrderReturn>(view.returns, view.return, (r) => r.returnId).map((r, i) => ({
+    orderId,
+    returnId: r.returnId,
+    reason: r.reason,
+    source: r.source,
+    returnCode: r.returnCode ?? null,
+    requestedAt: isoDate(`returns[${i}].requestedAt`, r.requestedAt),
+    receivedAt: optionalDate(`returns[${i}].receivedAt`, r.receivedAt),
+    refundAmount: r.refund?.amount ?? null,
+    lines: r.lines,
+    refund: r.refund ?? null,
+  }));
+  const rows = { lines, locations, shipments, returns };
+  const digest: ChildrenDigest = {
+    lines: digestOf(lines),
+    locations: digestOf(locations),
+    shipments: digestOf(shipments),
+    returns: digestOf(returns),
+  };
+  return { rows, digest };
+}
+
+/**
+ * Rewrites the child tables whose rows changed since the digest stored with the row (`previous`; null: all of them),
+ * then appends the timeline. Most writes of an order change one table or none (a status, a payment), and each table
+ * left alone saves a delete and an insert.
+ */
+async function replaceChildren(em: SqlEntityManager, view: OrderView, children: ReturnType<typeof childRows>, previous: ChildrenDigest | null): Promise<void> {
+  const orderId = view.id;
+  const { rows, digest } = children;
+  const changed = (table: keyof ChildrenDigest) => previous?.[table] !== digest[table];
+  if (changed('lines')) {
+    await em.nativeDelete(OrderLineRecord, { orderId });
+    if (rows.lines.length > 0) await em.insertMany(OrderLineRecord, rows.lines);
   }
-  const shipments = allOf<Shipment>(view.shipments, view.shipment, (s) => s.shipmentId);
-  if (shipments.length > 0) {
-    await em.insertMany(
-      ShipmentRecord,
-      shipments.map((s) => ({
-        orderId,
-        shipmentId: s.shipmentId,
-        carrier: s.carrier,
-        trackingNumber: s.trackingNumber,
-        labelRef: s.labelRef,
-        lastStatus: s.events.at(-1)?.status ?? null,
-      })),
-    );
+  if (changed('locations')) {
+    await em.nativeDelete(OrderLocationRecord, { orderId });
+    if (rows.locations.length > 0) await em.insertMany(OrderLocationRecord, rows.locations);
   }
-  const returns = allOf<OrderReturn>(view.returns, view.return, (r) => r.returnId);
-  if (returns.length > 0) {
-    await em.insertMany(
-      ReturnRecord,
-      returns.map((r, i) => ({
-        orderId,
-        returnId: r.returnId,
-        reason: r.reason,
-        source: r.source,
-        returnCode: r.returnCode ?? null,
-        requestedAt: isoDate(`returns[${i}].requestedAt`, r.requestedAt),
-        receivedAt: optionalDate(`returns[${i}].receivedAt`, r.receivedAt),
-        refundAmount: r.refund?.amount ?? null,
-        lines: r.lines,
-        refund: r.refund ?? null,
-      })),
-    );
+  if (changed('shipments')) {
+    await em.nativeDelete(ShipmentRecord, { orderId });
+    if (rows.shipments.length > 0) await em.insertMany(ShipmentRecord, rows.shipments);
+  }
+  if (changed('returns')) {
+    await em.nativeDelete(ReturnRecord, { orderId });
+    if (rows.returns.length > 0) await em.insertMany(ReturnRecord, rows.returns);
   }
   await appendTimeline(em, orderId, view.timeline, 0);
 }
@@ -188,7 +226,14 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
       });
       const createdAt = isoDate('createdAt', view.createdAt);
       const updatedAt = isoDate('updatedAt', view.updatedAt);
+      const children = childRows(view);
       await orm.em.fork().transactional(async (em) => {
+        // Locked (PostgreSQL), so that the digest read is the one the rows hold when this write lands.
+        const before = await em.findOne(
+          OrderRecord,
+          { id: view.id },
+          { fields: ['childrenDigest'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+        );
         const written = await em
           .createQueryBuilder(OrderRecord)
           .insert({
@@ -207,6 +252,8 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
             version: view.version,
             createdAt,
             updatedAt,
+            ...searchColumns(view),
+            childrenDigest: children.digest,
             view,
           })
           .onConflict('id')
@@ -214,7 +261,7 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
           .where({ version: { $lt: view.version } })
           .execute('run');
         if (written.affectedRows === 0) return;
-        await replaceChildren(em, view);
+        await replaceChildren(em, view, children, before?.childrenDigest ?? null);
       }).catch((err: unknown) => {
         // a value the database cannot store (a NUL) fails the same way on every retry: say so for good
         if (err instanceof StoreInputError) throw invalidInput(err.message);
@@ -245,6 +292,7 @@ export function createReadModelActivities(orm: OmsORM): ReadModelActivities {
               paymentStatus: next.paymentStatus,
               needsAttention: next.needsAttention,
               refunded: next.totals.refunded,
+              ...searchColumns(next),
               version: next.version,
               updatedAt: at,
               view: next,

@@ -37,6 +37,17 @@ export interface StockFeedDeps {
   runMs: number;
   /** Outbox rows changed this long before the watermark are read again: a change committed late is still seen. */
   marginMs?: number;
+  /**
+   * How often a round also looks for changes committed later than the margin allows (a transaction held open
+   * longer): outbox versions the account has not seen, however old their changedAt. Default one minute.
+   */
+  stragglerEveryMs?: number;
+  /**
+   * A round that found nothing to do writes the account's row (last run, last success, watermark) at most this often
+   * (default 2 s): an idle feed polling every 200 ms would otherwise commit five times a second per account. Safe to
+   * skip: a watermark left behind only makes the next round read again rows whose versions it has already seen.
+   */
+  quietNoteEveryMs?: number;
 }
 
 
@@ -51,6 +62,12 @@ export interface FeedRound {
 
 const OUTBOX_PAGE = 5000;
 const DEFAULT_MARGIN_MS = 5000;
+const DEFAULT_STRAGGLER_EVERY_MS = 60_000;
+/** When each account last looked for stragglers (per process: a new worker looks at its first round). */
+const stragglerSweptAt = new Map<string, number>();
+const DEFAULT_QUIET_NOTE_EVERY_MS = 2000;
+/** When each account's row was last written by this process. */
+const accountNotedAt = new Map<string, number>();
 /** Trendyol's window for identical bodies. */
 const REPEAT_WINDOW_MS = 15 * 60_000;
 
@@ -108,6 +125,21 @@ export async function feedRound(deps: StockFeedDeps, target: StockFeedTarget): P
     { orderBy: { changedAt: 'asc', sku: 'asc' }, ...(resync ? {} : { limit: OUTBOX_PAGE }), disableIdentityMap: true },
   );
   const truncated = !resync && changed.length === OUTBOX_PAGE;
+  // Stragglers: a change whose transaction committed after the watermark had passed its changedAt by more than the
+  // margin. Its version is still higher than what the account saw, so a join finds it, however old it is.
+  const swept = stragglerSweptAt.get(target.account) ?? 0;
+  if (!resync && !truncated && started.getTime() - swept >= (deps.stragglerEveryMs ?? DEFAULT_STRAGGLER_EVERY_MS)) {
+    stragglerSweptAt.set(target.account, started.getTime());
+    const inRound = new Set(changed.map((r) => r.sku));
+    const late = await em.execute<{ sku: string; version: number | string }[]>(
+      'select o.sku, o.version from stock_outbox o left join channel_stock c on c.sku = o.sku and c.account = ? ' +
+        'where c.sku is null or c.seen_version < o.version limit ' + String(OUTBOX_PAGE),
+      [target.account],
+    );
+    for (const row of late) {
+      if (!inRound.has(row.sku)) changed.push({ sku: row.sku, version: Number(row.version), changedAt: since });
+    }
+  }
   // Items to send again: refused ones, and ones sent below the truth because Trendyol refused the exact body.
   const due = await em.find(
     ChannelStock,
@@ -157,6 +189,12 @@ export async function feedRound(deps: StockFeedDeps, target: StockFeedTarget): P
   // The watermark moves only once everything read was dealt with (a refused round reads the same rows again).
   const complete = backoffMs === 0 && !truncated;
   const watermark = complete ? started : truncated ? (changed.at(-1)?.changedAt ?? account?.watermark ?? null) : (account?.watermark ?? null);
+  const quiet = complete && !resync && !error && sent === 0 && confirmed === 0 && failed === 0 && dirty.length === 0;
+  const notedAt = accountNotedAt.get(target.account);
+  if (quiet && account && notedAt !== undefined && started.getTime() - notedAt < (deps.quietNoteEveryMs ?? DEFAULT_QUIET_NOTE_EVERY_MS)) {
+    return { sent, confirmed, failed, backoffMs };
+  }
+  accountNotedAt.set(target.account, started.getTime());
   await noteAccount(deps.orm, target, {
     watermark,
     ran: started,
@@ -280,7 +318,7 @@ async function followBatches(em: SqlEntityManager, target: StockFeedTarget, retr
   for (const batchId of batches) {
     let result: Awaited<ReturnType<ChannelStockFeed['result']>>;
     try {
-      result = await target.feed.result(batchId);
+      result = await target.feed.result(batchId, pending.filter((r) => r.batchId === batchId).map((r) => r.sku));
     } catch (err) {
       if (err instanceof ChannelError && err.kind === 'not_found') {
         // The channel no longer keeps the batch's results: its items are sent again.

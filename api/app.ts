@@ -3,8 +3,10 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { KeyRing } from './auth';
 import type { ApiDeps } from './deps';
+import { createAdmission } from './admission';
 import { apiLogger, createLogger } from '../workers/logging';
 import { accessLog, routeMatcher } from './access-log';
+import { consoleRouter } from './console';
 import { ApiError, errorMiddleware, notFoundHandler } from './errors';
 import { createApiMetrics, metricsHandler } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -39,7 +41,7 @@ export function createApp(deps: ApiDeps): Express {
   const logger = deps.logger ?? apiLogger(createLogger(config.logLevel));
   const metrics = deps.metrics ?? createApiMetrics();
   // Routes see the same logger and metrics as the app, defaults included.
-  deps = { ...deps, logger, metrics };
+  deps = { ...deps, logger, metrics, admission: deps.admission ?? createAdmission(config.maxPendingOrders) };
   const keys = new KeyRing(config);
   const app = express();
   app.disable('x-powered-by');
@@ -73,6 +75,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use((req, res, next) => (req.path === '/health' || req.path === '/metrics' ? next() : limiter(req, res, next)));
   // Not in the OpenAPI document: it is for Prometheus, not for channels.
   app.get('/metrics', metricsHandler(metrics.registry, config.metrics.token));
+  // The operator console's static page: before the JSON parser (it takes no bodies); unknown files fall through to
+  // the JSON 404 like any unknown path. Not in the OpenAPI document (see api/console.ts).
+  app.use('/console', consoleRouter(config, keys));
   // Callbacks read raw bytes for the signature, so they are mounted before the JSON parser.
   app.use(callbacks.prefix, callbacks.router);
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));

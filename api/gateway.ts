@@ -24,6 +24,7 @@ import {
   type RefundDecision,
   type ReturnRequest,
   type WarehouseEvent,
+  type WriteBackQueueView,
   FailureType,
   LATE_PAYMENT_WORKFLOW_TYPE,
   ORDER_WORKFLOW_TYPE,
@@ -33,6 +34,7 @@ import {
   cancelLinesUpdate,
   cancelOrderUpdate,
   carrierEventSignal,
+  channelWriteBackWorkflowId,
   orderSearchAttributes,
   latePaymentWorkflowId,
   orderQuery,
@@ -44,6 +46,7 @@ import {
   retryStepUpdate,
   skipStepUpdate,
   warehouseEventSignal,
+  writeBackQueueQuery,
 } from '../contract/workflow';
 import { ApiError } from './errors';
 
@@ -79,6 +82,11 @@ export interface OrderGateway {
   rejectFulfillment(orderId: string, rejection: FulfillmentRejection): Promise<SignalOutcome>;
   /** Starts, once per order and payment event, the void or refund of a payment that reached an ended, canceled order. */
   settleLatePayment(input: LatePaymentInput, order: { channel: string; externalOrderId: string }): Promise<void>;
+  /**
+   * What a marketplace's write-back queue (channel-writeback:<channel>) holds now; null when it has not started
+   * (no status change was written back yet). Answers within a few seconds or throws (GET /integrations).
+   */
+  writeBackQueue(channel: string): Promise<WriteBackQueueView | null>;
   /** Throws when Temporal (or the namespace) is unreachable; used by GET /health. */
   ping(): Promise<void>;
   /** Throws when no worker has polled the order task queue lately (orders would wait unanswered); GET /health. */
@@ -370,6 +378,18 @@ export function createTemporalGateway(client: Client, options: GatewayOptions = 
         );
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw await translated(err);
+      }
+    },
+
+    async writeBackQueue(channel) {
+      try {
+        // A query needs a worker: bounded short, so an operator's view does not wait the answer timeout per queue.
+        return await client.withDeadline(Date.now() + PING_TIMEOUT_MS, () =>
+          client.workflow.getHandle(channelWriteBackWorkflowId(channel)).query(writeBackQueueQuery),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw translate(err);
       }
     },
 

@@ -18,7 +18,7 @@ import type {
   StockLine,
   ValidationResult,
 } from './types';
-import type { PaymentEvent } from './workflow';
+import type { PaymentEvent, WriteBackRequest } from './workflow';
 
 export interface InventoryActivities {
   /** Products exist and are active, prices, customer and address make sense. */
@@ -161,8 +161,49 @@ export interface StockFeedActivities {
   runStockFeed(account: string): Promise<{ rounds: number; sent: number; confirmed: number; failed: number }>;
 }
 
+/** Carrier tracking sweeps (activities/carrier-tracking.ts), run by workflows/carrier-tracking.ts on a schedule. */
+export interface CarrierTrackingActivities {
+  /** Queries the carrier's open shipments in pages and hands each changed status to its order. */
+  sweepCarrierTracking(args: { carrier: string }): Promise<{ queried: number; changed: number; signalled: number; closed: number }>;
+}
+
 /** Marketplace order pulls (activities/channel-pull.ts), run by workflows/channel-pull.ts. */
 export interface ChannelPullActivities {
   /** Reads Trendyol's packages modified since `since` (epoch ms; null: its whole window) and places the orders. */
   pullTrendyolPackages(args: { since: number | null }): Promise<{ until: number; created: number; existing: number; ignored: number; invalid: number }>;
+}
+
+/** What one pull round did; `until` is the watermark the next round reads from. */
+export interface PullRound {
+  until: number;
+  created: number;
+  existing: number;
+  ignored: number;
+  invalid: number;
+}
+
+/** Hepsiburada and n11 order pulls (activities/marketplace-pull.ts), run by workflows/channel-pull.ts. */
+export interface MarketplacePullActivities {
+  /** Reads Hepsiburada's paid lines "to pack" dated since `since` (less an overlap; null: the first look back). */
+  pullHepsiburadaOrders(args: { since: number | null }): Promise<PullRound>;
+  /** Reads n11's Created and Picking packages modified since `since` (less an overlap; null: the first look back). */
+  pullN11Packages(args: { since: number | null }): Promise<PullRound>;
+}
+
+/** What one write-back did at the marketplace: the calls made, in order, and the packages they went to. */
+export interface WriteBackOutcome {
+  orderId: string;
+  /** The order's current packages after it. */
+  packages: string[];
+  /** e.g. `Picking 3321456789`, `Invoiced 3321456789 EAR…`, `invoice-link 3321456789 already sent`, `not pushed: shipped: Trendyol sets it`. */
+  steps: string[];
+}
+
+/** The marketplace write-back (activities/channel-writeback.ts), run on the channel's own task queue. */
+export interface ChannelWriteBackActivities {
+  /**
+   * Brings the marketplace's packages of the order up to what the OMS knows (statuses, invoice, canceled lines),
+   * each step once: what was pushed per package is stored, so a retry goes on where the last attempt stopped.
+   */
+  pushChannelStatus(request: WriteBackRequest): Promise<WriteBackOutcome>;
 }

@@ -393,6 +393,7 @@ export const setInventoryBodySchema = z
       .max(MAX_STOCK_UNITS, `must be at most ${MAX_STOCK_UNITS}`)
       .describe('Units physically on hand.'),
     location: locationSchema.default('main'),
+    reason: text(200, 'Why, e.g. `recount`; recorded with the stock movement (as `set: <reason>`).').optional(),
   })
   .describe('Set on-hand stock of a SKU at a location (creates the SKU if needed).');
 export type SetInventoryBody = z.output<typeof setInventoryBodySchema>;
@@ -517,6 +518,18 @@ export type WarehouseCallback = z.output<typeof warehouseCallbackSchema>;
 
 // ---- GET /orders ----
 
+/** Sort orders of GET /orders (see `sort` below). */
+export const ORDER_SORTS = ['newest', 'oldest', 'waiting_longest'] as const;
+
+/** An exact-match search term: trimmed, 1-`max` characters, no control characters. */
+const searchText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE);
+
 export const listOrdersQuerySchema = z.object({
   status: z.enum(ORDER_STATUSES).optional().describe('Only orders in this status.'),
   channel: channelSchema.optional().describe('Only this channel (a channel key always sees its own only).'),
@@ -539,8 +552,44 @@ export const listOrdersQuerySchema = z.object({
     .regex(NO_CONTROL_PATTERN, NO_CONTROL_MESSAGE)
     .optional()
     .describe('`nextCursor` of the previous page.'),
+  sort: z
+    .enum(ORDER_SORTS)
+    .default('newest')
+    .describe(
+      '`newest` (created, newest first; the default), `oldest` (created, oldest first) or `waiting_longest` ' +
+        '(only orders waiting for an operator, the longest-waiting first: the attention queue).',
+    ),
+  step: searchText(100)
+    .optional()
+    .describe('Only orders waiting for an operator at this step (`attention.step`, e.g. `create_shipment`).'),
+  location: z
+    .string()
+    .regex(LOCATION_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, ., _ or -')
+    .optional()
+    .describe('Only orders with a fulfillment unit at this location (orders since orderWorkflowV3).'),
+  externalOrderId: searchText(200).optional().describe("Only orders with this channel's order id (any channel)."),
+  email: searchText(320).optional().describe("Only orders of the customer with this e-mail (case-insensitive)."),
+  trackingNumber: searchText(200).optional().describe('Only the order whose parcel has this tracking number.'),
 });
 export type ListOrdersQuery = z.output<typeof listOrdersQuerySchema>;
+
+/** Filters of GET /orders/attention: the list's, less the step (the answer counts per step). */
+export const attentionSummaryQuerySchema = listOrdersQuerySchema.pick({ channel: true, status: true, location: true });
+
+export const attentionSummarySchema = z
+  .object({
+    total: z.number().int().describe('Orders waiting for an operator (within the filters).'),
+    steps: z
+      .array(
+        z.object({
+          step: z.string(),
+          count: z.number().int(),
+          oldestSince: z.string().describe('When the longest-waiting of them was flagged (ISO 8601).'),
+        }),
+      )
+      .describe('Per step, the step with the most orders first.'),
+  })
+  .describe('What waits for an operator, per step.');
 
 // ---- responses (documentation; the types in types.ts / store.ts are the source, checked below) ----
 

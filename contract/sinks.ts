@@ -13,5 +13,9 @@ export interface OmsSinks extends Sinks {
     compensationFailed(name: string, channel: string): void;
     /** A reservation was refused for lack of stock. */
     reservationRefused(channel: string): void;
+    /** A marketplace write-back queue's size now: requests waiting and orders being pushed. */
+    writeBackQueue(channel: string, pending: number, inFlight: number): void;
+    /** A write-back request ended (`pushed`, `dropped` as superseded, or `failed` for good). */
+    writeBackFinished(channel: string, outcome: string): void;
   };
 }

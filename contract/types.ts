@@ -49,6 +49,8 @@ export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 export const CARRIER_EVENT_STATUSES = [
   'picked_up',
   'in_transit',
+  /** Since issue 7 (CONNECTORS.md §4.4): on the last leg; moves the order as in_transit does. */
+  'out_for_delivery',
   'delivered',
   'delivery_failed',
   'returned_to_sender',

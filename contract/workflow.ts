@@ -35,9 +35,20 @@ export function stockFeedWorkflowId(account: string): string {
   return `stock-feed:${account}`;
 }
 
+/** One sweep of a carrier's open shipments (workflows/carrier-tracking.ts), started by the carrier's schedule. */
+export const CARRIER_TRACKING_WORKFLOW_TYPE = 'carrierTrackingWorkflow';
+/** The Temporal Schedule that sweeps one carrier's tracking; also the prefix of its runs' workflow ids. */
+export function carrierTrackingScheduleId(carrier: string): string {
+  return `carrier-tracking:${carrier}`;
+}
+
 /** Pulls Trendyol's packages (workflows/channel-pull.ts): one workflow, id `order-pull:trendyol`. */
 export const TRENDYOL_PULL_WORKFLOW_TYPE = 'trendyolPullWorkflow';
 export const TRENDYOL_PULL_WORKFLOW_ID = 'order-pull:trendyol';
+export const HEPSIBURADA_PULL_WORKFLOW_TYPE = 'hepsiburadaPullWorkflow';
+export const HEPSIBURADA_PULL_WORKFLOW_ID = 'order-pull:hepsiburada';
+export const N11_PULL_WORKFLOW_TYPE = 'n11PullWorkflow';
+export const N11_PULL_WORKFLOW_ID = 'order-pull:n11';
 
 /** Settles a payment that arrived after its order was canceled and its workflow had ended. */
 export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
@@ -199,3 +210,56 @@ export const FailureType = {
   IntegrationRejected: 'IntegrationRejected',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+// ---- the channel write-back (workflows/channel-writeback.ts): one durable queue per marketplace account ----
+
+/** Pushes order statuses to a marketplace in its own protocol; one workflow per channel account. */
+export const CHANNEL_WRITEBACK_WORKFLOW_TYPE = 'channelWriteBackWorkflow';
+
+/** `channel-writeback:trendyol`: every write-back request of the account is signalled (with start) to it. */
+export function channelWriteBackWorkflowId(channel: string): string {
+  return `channel-writeback:${channel}`;
+}
+
+/** The write-back activity's own task queue, polled by a worker rate-limited to the marketplace's allowance. */
+export function writeBackTaskQueue(channel: string): string {
+  return `oms-writeback-${channel}`;
+}
+
+/**
+ * One write-back: the order's status change as writeBackChannel got it (`reason` status), or a change of its lines
+ * without one (`lines_canceled`: a partial cancel or an unsupplied line, seen by the read model).
+ */
+export interface WriteBackRequest {
+  /** De-duplicates: a request whose key the queue has seen is dropped. */
+  key: string;
+  orderId: string;
+  channel: string;
+  externalOrderId: string;
+  status: string;
+  /** The status change's place among the order's (0 for `lines_canceled`); a seq not newer than the last pushed is dropped. */
+  seq: number;
+  reason?: 'status' | 'lines_canceled' | undefined;
+}
+
+/** What the write-back queue carries through continueAsNew. */
+export interface WriteBackQueueState {
+  channel: string;
+  pending: WriteBackRequest[];
+  /** Keys seen, oldest first (bounded). */
+  seen: string[];
+  /** Per order, the newest status seq pushed. */
+  lastSeq: Record<string, number>;
+}
+
+/** A write-back request for the account's queue. */
+export const writeBackRequestSignal = defineSignal<[WriteBackRequest]>('writeBackRequest');
+
+/** What the queue holds now and what it did last (for operators and tests). */
+export interface WriteBackQueueView {
+  pending: WriteBackRequest[];
+  inFlight: string[];
+  /** The last requests finished (bounded), oldest first; `at` (workflow time) on those finished since it was added. */
+  done: { key: string; outcome: 'pushed' | 'dropped' | 'failed'; detail: string; at?: string | undefined }[];
+}
+export const writeBackQueueQuery = defineQuery<WriteBackQueueView>('writeBackQueue');

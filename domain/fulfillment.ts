@@ -66,7 +66,7 @@ const UNIT_PROGRESS: Record<FulfillmentStatus, number> = {
 export function isStaleUnitCarrierEvent(unit: FulfillmentStatus, event: CarrierEventStatus): boolean {
   const progress = UNIT_PROGRESS[unit];
   if (progress >= 2) return true;
-  if (event === 'picked_up' || event === 'in_transit') return progress >= 1;
+  if (event === 'picked_up' || event === 'in_transit' || event === 'out_for_delivery') return progress >= 1;
   return false;
 }
 

@@ -55,6 +55,7 @@ export function carrierTarget(event: CarrierEventStatus): OrderStatus | null {
   switch (event) {
     case 'picked_up':
     case 'in_transit':
+    case 'out_for_delivery':
       return 'shipped';
     case 'delivered':
       return 'delivered';

@@ -6,3 +6,5 @@ export * from './store';
 export * from './migrate';
 export * from './callback-log';
 export * from './stock-feed';
+export * from './channel-pull-state';
+export * from './channel-package';

@@ -17,6 +17,16 @@ import { Migration20261202020000FulfillmentUnits as PgFulfillmentUnits } from '.
 import { Migration20261202020000FulfillmentUnits as SqliteFulfillmentUnits } from './migrations/sqlite/Migration20261202020000_fulfillment_units';
 import { Migration20261202030000StockFeed as PgStockFeed } from './migrations/postgresql/Migration20261202030000_stock_feed';
 import { Migration20261202030000StockFeed as SqliteStockFeed } from './migrations/sqlite/Migration20261202030000_stock_feed';
+import { Migration20261202040000CarrierTracking as PgCarrierTracking } from './migrations/postgresql/Migration20261202040000_carrier_tracking';
+import { Migration20261202040000CarrierTracking as SqliteCarrierTracking } from './migrations/sqlite/Migration20261202040000_carrier_tracking';
+import { Migration20261202050000ChannelPullState as PgChannelPullState } from './migrations/postgresql/Migration20261202050000_channel_pull_state';
+import { Migration20261202050000ChannelPullState as SqliteChannelPullState } from './migrations/sqlite/Migration20261202050000_channel_pull_state';
+import { Migration20261202060000ChannelPackage as PgChannelPackage } from './migrations/postgresql/Migration20261202060000_channel_package';
+import { Migration20261202060000ChannelPackage as SqliteChannelPackage } from './migrations/sqlite/Migration20261202060000_channel_package';
+import { Migration20261203000000ConsoleSearch as PgConsoleSearch } from './migrations/postgresql/Migration20261203000000_console_search';
+import { Migration20261203000000ConsoleSearch as SqliteConsoleSearch } from './migrations/sqlite/Migration20261203000000_console_search';
+import { Migration20261203010000ChildrenDigest as PgChildrenDigest } from './migrations/postgresql/Migration20261203010000_children_digest';
+import { Migration20261203010000ChildrenDigest as SqliteChildrenDigest } from './migrations/sqlite/Migration20261203010000_children_digest';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -27,12 +37,22 @@ export const MIGRATIONS: Record<'sqlite' | 'postgresql', { name: string; class: 
     { name: 'Migration20261202010000_v1_hardening', class: SqliteV1Hardening },
     { name: 'Migration20261202020000_fulfillment_units', class: SqliteFulfillmentUnits },
     { name: 'Migration20261202030000_stock_feed', class: SqliteStockFeed },
+    { name: 'Migration20261202040000_carrier_tracking', class: SqliteCarrierTracking },
+    { name: 'Migration20261202050000_channel_pull_state', class: SqliteChannelPullState },
+    { name: 'Migration20261202060000_channel_package', class: SqliteChannelPackage },
+    { name: 'Migration20261203000000_console_search', class: SqliteConsoleSearch },
+    { name: 'Migration20261203010000_children_digest', class: SqliteChildrenDigest },
   ],
   postgresql: [
     { name: 'Migration20261202000000_baseline', class: PgBaseline },
     { name: 'Migration20261202010000_v1_hardening', class: PgV1Hardening },
     { name: 'Migration20261202020000_fulfillment_units', class: PgFulfillmentUnits },
     { name: 'Migration20261202030000_stock_feed', class: PgStockFeed },
+    { name: 'Migration20261202040000_carrier_tracking', class: PgCarrierTracking },
+    { name: 'Migration20261202050000_channel_pull_state', class: PgChannelPullState },
+    { name: 'Migration20261202060000_channel_package', class: PgChannelPackage },
+    { name: 'Migration20261203000000_console_search', class: PgConsoleSearch },
+    { name: 'Migration20261203010000_children_digest', class: PgChildrenDigest },
   ],
 };
 

@@ -12,8 +12,11 @@ import type { MikroORM } from '@mikro-orm/core';
 import { SqliteDriver, type AbstractSqlDriver, type SqlEntityManager, MikroORM as SqlMikroORM } from '@mikro-orm/sql';
 import { MikroORM as PgMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Location, Product, Reservation, Stock, StockMovement } from './catalog';
+import { CarrierShipment, CarrierTrackingState } from './carrier-tracking';
 import { ChannelStock, StockFeedAccount, StockOutbox } from './stock-feed';
-import { CallbackLog, OrderLineRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
+import { ChannelPullState } from './channel-pull-state';
+import { ChannelPackage } from './channel-package';
+import { CallbackLog, OrderLineRecord, OrderLocationRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
 import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
 import { StoreInputError } from './store';
@@ -27,6 +30,7 @@ export const ALL_ENTITIES = [
   StockMovement,
   OrderRecord,
   OrderLineRecord,
+  OrderLocationRecord,
   ShipmentRecord,
   ReturnRecord,
   TimelineRecord,
@@ -34,6 +38,10 @@ export const ALL_ENTITIES = [
   StockOutbox,
   ChannelStock,
   StockFeedAccount,
+  CarrierShipment,
+  CarrierTrackingState,
+  ChannelPullState,
+  ChannelPackage,
 ];
 
 /** The ORM as the rest of the code sees it: SQL driver, SQL entity manager (query builder, execute). */
@@ -45,6 +53,8 @@ export interface InitOrmOptions {
   debug?: boolean | undefined;
   /** Apply pending migrations (release step, `npm start`, tests); otherwise refuse to start while any is pending. */
   migrate?: boolean | undefined;
+  /** SQLite only: `full` (default) or `normal` (see OmsSqliteOptions.synchronous). */
+  sqliteSynchronous?: 'full' | 'normal' | undefined;
 }
 
 /** The project root (this file lives in `<root>/entities/`), for the default database file. */
@@ -151,7 +161,7 @@ async function openORM(target: Target, options: InitOrmOptions): Promise<OmsORM>
       ...migrationConfig('sqlite'),
       driver: SqliteDriver,
       dbName: target.path,
-      driverOptions: new OmsSqliteDialect(target.path, { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }),
+      driverOptions: new OmsSqliteDialect(target.path, { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, synchronous: options.sqliteSynchronous }),
     })) as unknown as OmsORM;
   }
   try {

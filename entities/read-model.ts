@@ -24,18 +24,50 @@ export const OrderRecord = defineEntity({
     version: p.integer(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
+    /** The step the order waits for an operator at (`attention.step`), for the console's queue; null otherwise. */
+    attentionStep: p.string().length(100).nullable(),
+    /** Since when it waits (`attention.since`): the queue's oldest-first order. */
+    attentionSince: p.datetime().nullable(),
+    /** The customer's e-mail lower-cased, for search; null without one. */
+    customerEmail: p.string().length(320).nullable(),
+    /**
+     * A digest per child table (lines, locations, shipments, returns) of the rows last written with this row: a write
+     * rewrites only the tables whose rows changed. Null (rows from before it): every table is rewritten once.
+     */
+    childrenDigest: p.json<Record<'lines' | 'locations' | 'shipments' | 'returns', string>>().nullable(),
     view: p.json<OrderView>(),
   },
   uniques: [{ properties: ['channel', 'externalOrderId'] }],
-  // Each list filter is an equality on one column followed by the (createdAt, id) sort/cursor.
+  // Each list filter is an equality on one column followed by the (createdAt, id) sort/cursor; the attention
+  // queue sorts by (attentionSince, id) instead.
   indexes: [
     { properties: ['createdAt', 'id'] },
     { properties: ['status', 'createdAt', 'id'] },
     { properties: ['channel', 'createdAt', 'id'] },
     { properties: ['needsAttention', 'createdAt', 'id'] },
+    { properties: ['attentionSince', 'id'] },
+    { properties: ['customerEmail'] },
+    { properties: ['externalOrderId'] },
   ],
 });
 export type IOrderRecord = InferEntity<typeof OrderRecord>;
+
+/**
+ * The locations an order's fulfillment units ship from (orderWorkflowV3), one row each, so the list can filter by
+ * location without parsing the JSON.
+ */
+export const OrderLocationRecord = defineEntity({
+  name: 'OrderLocationRecord',
+  tableName: 'order_location',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    orderId: p.string().length(200),
+    location: p.string().length(100),
+  },
+  uniques: [{ properties: ['orderId', 'location'] }],
+  indexes: [{ properties: ['location'] }],
+});
+export type IOrderLocationRecord = InferEntity<typeof OrderLocationRecord>;
 
 /** The order's lines, for queries by SKU (sales, returns) without parsing the JSON. */
 export const OrderLineRecord = defineEntity({

@@ -15,12 +15,22 @@ import {
 export interface OmsSqliteOptions {
   /** Milliseconds to wait for another process's write lock before giving up. */
   busyTimeoutMs: number;
+  /**
+   * `full` (SQLite's default): every commit is flushed to disk before it returns, so it survives a power loss. `normal`
+   * (WAL only): flushed at checkpoints; a commit survives any crash of the process but may roll back after an OS crash
+   * or a power loss, while Temporal may remember the step that wrote it. node:sqlite runs on the event loop's thread,
+   * so each flush (about 0.7 ms here) holds up everything else the process does.
+   */
+  synchronous?: 'full' | 'normal' | undefined;
 }
 
 function openDatabase(path: string, options: OmsSqliteOptions): SqliteDatabase {
   const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
   const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs });
-  if (path !== ':memory:') db.exec('pragma journal_mode = wal');
+  if (path !== ':memory:') {
+    db.exec('pragma journal_mode = wal');
+    db.exec(`pragma synchronous = ${options.synchronous === 'normal' ? 'normal' : 'full'}`);
+  }
   return {
     prepare(sql: string) {
       const stmt = db.prepare(sql);

@@ -21,9 +21,11 @@ import { UNRECORDED_PRIORITY } from '../domain/sourcing';
 import { DEFAULT_LOCATION, Location, Product, Reservation, Stock, StockMovement, type ILocation } from './catalog';
 import type { OmsORM } from './orm';
 import { forgetCallback, logCallback, markCallback } from './callback-log';
-import { OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
+import { OrderLocationRecord, OrderRecord, ShipmentRecord, type IOrderRecord } from './read-model';
 import { changeStock, ensureStockRow, formatDecimal, readInventory } from './stock-queries';
 import { ChannelStock, StockFeedAccount } from './stock-feed';
+import { listCarrierTracking } from './carrier-queries';
+import { listChannelPullStates } from './channel-pull-state';
 
 /** A `cursor` that no page of this API handed out (the API answers 400). */
 export class InvalidCursorError extends Error {
@@ -39,32 +41,66 @@ export class StoreInputError extends Error {
 export const MAX_PAGE_SIZE = 200;
 
 interface CursorPosition {
+  /** The sort key of the last item: createdAt, or attentionSince for `waiting_longest`. */
   createdAt: Date;
   id: string;
 }
 
-/** Opaque to clients: base64url of the last item's (createdAt, id), the two sort keys. */
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id]), 'utf8').toString('base64url');
+type OrderSort = NonNullable<OrderListFilter['sort']>;
+
+/**
+ * Opaque to clients: base64url of the last item's two sort keys, and the sort when it is not the default (so a
+ * cursor of one sort is refused by another rather than silently skipping orders).
+ */
+export function encodeCursor(position: CursorPosition, sort: OrderSort = 'newest'): string {
+  const keys: string[] = [position.createdAt.toISOString(), position.id];
+  if (sort !== 'newest') keys.push(sort);
+  return Buffer.from(JSON.stringify(keys), 'utf8').toString('base64url');
 }
 
-/** Reverses encodeCursor; anything else is an InvalidCursorError. */
-export function decodeCursor(cursor: string): CursorPosition {
+/** Reverses encodeCursor for `sort`; anything else is an InvalidCursorError. */
+export function decodeCursor(cursor: string, sort: OrderSort = 'newest'): CursorPosition {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      typeof parsed[1] === 'string'
+      parsed.length === (sort === 'newest' ? 2 : 3) &&
+      parsed.every((k) => typeof k === 'string') &&
+      (sort === 'newest' || parsed[2] === sort)
     ) {
-      const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
+      const createdAt = new Date(parsed[0] as string);
+      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] as string };
     }
   } catch {
     // fall through
   }
-  throw new InvalidCursorError('cursor: not a cursor returned by this API');
+  throw new InvalidCursorError('cursor: not a cursor returned by this API for this sort');
+}
+
+/** The filters every order query shares (list and attention summary), as conditions on the orders table. */
+function orderFilters(em: SqlEntityManager, filter: Omit<OrderListFilter, 'limit'>): FilterQuery<IOrderRecord>[] {
+  const where: FilterQuery<IOrderRecord>[] = [];
+  if (filter.status !== undefined) where.push({ status: filter.status });
+  if (filter.channel !== undefined) where.push({ channel: filter.channel });
+  if (filter.needsAttention !== undefined) where.push({ needsAttention: filter.needsAttention });
+  if (filter.step !== undefined) where.push({ attentionStep: filter.step });
+  if (filter.externalOrderId !== undefined) where.push({ externalOrderId: filter.externalOrderId });
+  if (filter.email !== undefined) where.push({ customerEmail: filter.email.toLowerCase() });
+  // Sub-selects, so a location with thousands of orders is still one indexed query, never a list of ids.
+  if (filter.location !== undefined) {
+    const at = em.createQueryBuilder(OrderLocationRecord).select('orderId').where({ location: filter.location });
+    where.push({ id: { $in: at } } as FilterQuery<IOrderRecord>);
+  }
+  if (filter.trackingNumber !== undefined) {
+    const parcel = em.createQueryBuilder(ShipmentRecord).select('orderId').where({ trackingNumber: filter.trackingNumber });
+    where.push({ id: { $in: parcel } } as FilterQuery<IOrderRecord>);
+  }
+  return where;
+}
+
+/** A raw aggregate of a datetime column: a Date (PostgreSQL), epoch milliseconds (SQLite) or an ISO string. */
+function asDate(value: Date | number | string): Date {
+  return value instanceof Date ? value : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 }
 
 function requireNonEmpty(field: string, value: unknown): string {
@@ -170,28 +206,48 @@ export function createStore(orm: OmsORM): OrderStore {
 
     async listOrders(filter: OrderListFilter): Promise<OrderPage> {
       const limit = Math.min(Math.max(1, Math.trunc(filter.limit) || 1), MAX_PAGE_SIZE);
-      const where: FilterQuery<IOrderRecord>[] = [];
-      if (filter.status !== undefined) where.push({ status: filter.status });
-      if (filter.channel !== undefined) where.push({ channel: filter.channel });
-      if (filter.needsAttention !== undefined) where.push({ needsAttention: filter.needsAttention });
+      const sort = filter.sort ?? 'newest';
+      const em = fork();
+      const where = orderFilters(em, filter);
+      // The attention queue sorts by when the order was flagged; the other sorts by when it was created.
+      const key = sort === 'waiting_longest' ? 'attentionSince' : 'createdAt';
+      const dir = sort === 'newest' ? 'desc' : 'asc';
+      if (sort === 'waiting_longest') where.push({ needsAttention: true, attentionSince: { $ne: null } });
       if (filter.cursor !== undefined) {
-        const after = decodeCursor(filter.cursor);
-        // strictly after the cursor in (createdAt desc, id desc) order
+        const after = decodeCursor(filter.cursor, sort);
+        const beyond = dir === 'desc' ? '$lt' : '$gt';
+        // strictly after the cursor in (key, id) order
         where.push({
-          $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }],
-        });
+          $or: [{ [key]: { [beyond]: after.createdAt } }, { [key]: after.createdAt, id: { [beyond]: after.id } }],
+        } as FilterQuery<IOrderRecord>);
       }
-      const rows = await fork().find(OrderRecord, where.length > 0 ? { $and: where } : {}, {
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      const rows = await em.find(OrderRecord, where.length > 0 ? { $and: where } : {}, {
+        orderBy: [{ [key]: dir }, { id: dir }],
         limit: limit + 1,
-        fields: ['id', 'createdAt', 'view'],
+        fields: ['id', 'createdAt', 'attentionSince', 'view'],
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
+      const lastKey = last === undefined ? undefined : sort === 'waiting_longest' ? last.attentionSince : last.createdAt;
       return {
         items: page.map((r) => r.view as OrderView),
-        nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+        nextCursor: rows.length > limit && last && lastKey ? encodeCursor({ createdAt: lastKey, id: last.id }, sort) : null,
       };
+    },
+
+    async attentionSummary(filter) {
+      const em = fork();
+      const where = orderFilters(em, { ...filter, needsAttention: true });
+      const rows = (await em
+        .createQueryBuilder(OrderRecord)
+        .select(['attentionStep', raw('count(*) as n'), raw('min(attention_since) as oldest')])
+        .where({ $and: [...where, { attentionStep: { $ne: null } }] } as never)
+        .groupBy('attentionStep')
+        .execute('all', false)) as { attention_step: string; n: number | string; oldest: Date | number | string }[];
+      const steps = rows
+        .map((r) => ({ step: r.attention_step, count: Number(r.n), oldestSince: asDate(r.oldest).toISOString() }))
+        .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step));
+      return { total: steps.reduce((sum, s) => sum + s.count, 0), steps };
     },
 
     async findOrderIdByTracking(trackingNumber, carrier) {
@@ -202,6 +258,37 @@ export function createStore(orm: OmsORM): OrderStore {
 
     async getInventory(sku) {
       return readInventory(fork(), sku);
+    },
+
+    async listStockMovements({ sku, limit }) {
+      const rows = await fork().find(StockMovement, { sku }, {
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        limit: Math.min(Math.max(1, Math.trunc(limit) || 1), MAX_PAGE_SIZE),
+        disableIdentityMap: true,
+      });
+      return rows.map((m) => ({
+        at: m.createdAt.toISOString(),
+        location: m.location,
+        delta: m.delta,
+        reason: m.reason,
+        actor: m.actor,
+        orderId: m.orderId ?? null,
+      }));
+    },
+
+    async listOpenReservations(sku) {
+      const rows = await fork().find(Reservation, { sku, state: 'reserved' }, {
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        limit: MAX_PAGE_SIZE,
+        disableIdentityMap: true,
+      });
+      return rows.map((r) => ({
+        orderId: r.orderId,
+        fulfillment: r.fulfillment,
+        location: r.location,
+        quantity: r.quantity,
+        since: r.createdAt.toISOString(),
+      }));
     },
 
     async setOnHand(args) {
@@ -234,7 +321,8 @@ export function createStore(orm: OmsORM): OrderStore {
           sku,
           location,
           delta: onHand - before,
-          reason: 'set',
+          // `set` alone, or with the operator's why: either way a set is told apart from an adjustment
+          reason: args.reason?.trim() ? `set: ${args.reason.trim()}`.slice(0, 200) : 'set',
           actor,
         });
         return inventoryOrThrow(em, sku);
@@ -371,6 +459,9 @@ export function createStore(orm: OmsORM): OrderStore {
       }
       return views;
     },
+
+    listCarrierTracking: () => listCarrierTracking(orm),
+    listChannelPulls: () => listChannelPullStates(orm),
 
     async requestStockResync({ account }) {
       const res = await fork()

@@ -80,3 +80,24 @@ export function rememberBatch(sent: Map<string, string[]>, batchId: string, skus
     sent.delete(oldest.value);
   }
 }
+
+/**
+ * Runs `call`, waiting out a 429 (`rate_limited`) up to `attempts` times: as long as the answer asked
+ * (Retry-After / X-RateLimit-Reset), else `defaultWaitMs` doubling, never more than `maxWaitMs` per wait. What is still
+ * refused after that is thrown, for the caller's retry policy.
+ */
+export async function waitingOutRateLimits<T>(
+  call: () => Promise<T>,
+  options: { attempts?: number; defaultWaitMs?: number; maxWaitMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<T> {
+  const { attempts = 5, defaultWaitMs = 1000, maxWaitMs = 30_000 } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ChannelError) || err.kind !== 'rate_limited' || attempt >= attempts) throw err;
+      await sleep(Math.min(maxWaitMs, Math.max(0, err.retryAfterMs ?? defaultWaitMs * 2 ** (attempt - 1))));
+    }
+  }
+}

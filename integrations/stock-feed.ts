@@ -28,8 +28,12 @@ export interface ChannelStockFeed {
    * results arrive later. Throws a ChannelError (below) for what the channel refused.
    */
   submit(items: StockFeedItem[]): Promise<{ batchId: string }>;
-  /** The batch's results so far: `done` once every item has a final status (success or failed). */
-  result(batchId: string): Promise<{ done: boolean; items: StockFeedItemResult[] }>;
+  /**
+   * The batch's results so far: `done` once every item has a final status (success or failed). `skus` are the SKUs
+   * the feed recorded as sent in it, for a connector that cannot read them back (Hepsiburada, n11 name only the
+   * rejected rows) after a restart lost what it remembered.
+   */
+  result(batchId: string, skus?: readonly string[]): Promise<{ done: boolean; items: StockFeedItemResult[] }>;
 }
 
 /** Why a channel refused a call; `retryable` says whether the same call may be tried again (after `retryAfterMs`). */

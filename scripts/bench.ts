@@ -28,6 +28,9 @@
 //   --split-units / BENCH_SPLIT_UNITS (2, or 3)
 //   --profile-sample / BENCH_PROFILE_SAMPLE (20 workflow histories analysed per phase; 0 skips)
 //   --timeout-seconds / BENCH_TIMEOUT_SECONDS (900)
+//   --park / BENCH_PARK (N,M, e.g. 10000,2000; off unless given): after phase b, park N orders delivered and M in
+//     earlier states, run phase b's rounds again beside them, then check every parked order and return a sample
+//     (scripts/bench-park.ts); --park-returns / BENCH_PARK_RETURNS (100), --park-concurrency / BENCH_PARK_CONCURRENCY (64)
 //   --database / BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/oms_bench, an existing empty database)
 //   --quick: a smoke run in well under a minute (2 rounds of 10, 1 split round, 2 s of phase a at 5/s, 2 warm-up, 4
 //     histories);
@@ -61,6 +64,9 @@ import type { CallLog, CallLogEntry } from '../integrations/callLog';
 import type { temporal as proto } from '@temporalio/proto';
 import { lifecycleEvents, meanCalls, meanShape, shapeOf, upsertedStatus, type LifecycleShape } from './bench-shape';
 import { startBare, type BareRunner } from './bench-bare';
+import { pool } from './bench-pool';
+import { LATENCY_ARGS, latencyRows, readLatencyOptions, runLatencyPhase, type LatencyOptions, type LatencyResult } from './bench-latency';
+import { parkRows, parseParkPlan, RssSeries, runParkStage, type ParkPlan } from './bench-park';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 
@@ -85,6 +91,12 @@ interface BenchOptions {
   splitRounds: number;
   splitShare: number;
   splitUnits: number;
+  /** Phase d (scripts/bench-latency.ts): latency at half the capacity phase b measured. */
+  latency: LatencyOptions;
+  /** --park: orders parked after phase b, before its rounds run again (null: not asked for). */
+  park: ParkPlan | null;
+  parkReturns: number;
+  parkConcurrency: number;
 }
 
 function readOptions(): BenchOptions {
@@ -107,6 +119,10 @@ function readOptions(): BenchOptions {
       'split-rounds': { type: 'string' },
       'split-share': { type: 'string' },
       'split-units': { type: 'string' },
+      ...LATENCY_ARGS,
+      park: { type: 'string' },
+      'park-returns': { type: 'string' },
+      'park-concurrency': { type: 'string' },
     },
     strict: true,
   });
@@ -167,6 +183,13 @@ function readOptions(): BenchOptions {
     splitRounds: Math.floor(num('--split-rounds / BENCH_SPLIT_ROUNDS', values['split-rounds'], env.BENCH_SPLIT_ROUNDS, quick ? 1 : rounds, 0)),
     splitShare,
     splitUnits,
+    latency: readLatencyOptions(values, env, quick),
+    park: parseParkPlan(values.park ?? env.BENCH_PARK),
+    parkReturns: Math.floor(num('--park-returns / BENCH_PARK_RETURNS', values['park-returns'], env.BENCH_PARK_RETURNS, 100, 0)),
+    // The API admits 64 new orders at once (OMS_MAX_PENDING_ORDERS); the bench's lifecycle takes no 503.
+    parkConcurrency: Math.floor(
+      num('--park-concurrency / BENCH_PARK_CONCURRENCY', values['park-concurrency'], env.BENCH_PARK_CONCURRENCY, 64, 1),
+    ),
   };
 }
 
@@ -230,6 +253,8 @@ class Http {
   constructor(
     private readonly baseUrl: string,
     private readonly deadline: AbortSignal,
+    /** Told of every answered request's kind and duration (phase d's latencies). */
+    private readonly onAnswer?: (kind: string, ms: number) => void,
   ) {}
 
   async request<T>(
@@ -239,6 +264,7 @@ class Http {
     options: { key?: string; body?: unknown; signed?: boolean } = {},
   ): Promise<{ status: number; body: T }> {
     requestCounts[kind] = (requestCounts[kind] ?? 0) + 1;
+    const sentAt = performance.now();
     const raw = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = {};
     if (raw !== undefined) headers['content-type'] = 'application/json';
@@ -252,6 +278,7 @@ class Http {
     });
     statusCounts[res.status] = (statusCounts[res.status] ?? 0) + 1;
     const text = await res.text();
+    this.onAnswer?.(kind, performance.now() - sentAt);
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
@@ -637,25 +664,6 @@ async function runLifecycle(
     toTrackingMs: afterTracking - afterPaid,
     toDeliveredMs: done - afterTracking,
   };
-}
-
-/** Runs `count` tasks with at most `limit` in flight; failures are collected, never thrown. */
-async function pool<T>(count: number, limit: number, task: (i: number) => Promise<T>) {
-  const results: T[] = [];
-  const failures: string[] = [];
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) {
-      const i = next++;
-      try {
-        results.push(await task(i));
-      } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  });
-  await Promise.all(lanes);
-  return { results, failures };
 }
 
 // ---------------------------------------------------------------- profiling from workflow histories
@@ -1103,7 +1111,15 @@ async function main(): Promise<number> {
   // Embedded Temporal on a free port, no UI, no state file; everything else as `npm start` configures it.
   // Logs at warn unless OMS_LOG_LEVEL says otherwise: an access line per request would bury the report in the
   // output (set OMS_LOG_LEVEL=info to measure with them, as a production API logs).
-  const env: NodeJS.ProcessEnv = { OMS_LOG_LEVEL: 'warn', ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_UI_PORT: '0' };
+  // The bench's marketplace orders are written back through the generic channel simulator, whose log the events
+  // client watches for the delivered write-back: the Trendyol protocol write-back (its own queue) is off here.
+  const env: NodeJS.ProcessEnv = {
+    OMS_LOG_LEVEL: 'warn',
+    OMS_TRENDYOL_WRITEBACK: 'off',
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_UI_PORT: '0',
+  };
   delete env.TEMPORAL_ADDRESS;
   delete env.PORT;
   const config = loadConfig(env);
@@ -1113,6 +1129,7 @@ async function main(): Promise<number> {
   let worker: RunningWorker | undefined;
   let api: RunningApi | undefined;
   let bare: BareRunner | undefined;
+  let rss: RssSeries | undefined;
   let exitCode = 0;
   const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}`);
 
@@ -1121,13 +1138,16 @@ async function main(): Promise<number> {
     temporal = await connectTemporal(config, { dataDir: null });
     orm = await openDatabase(config, { migrate: true });
     worker = await startWorker(config, temporal, orm);
+    const orderWorker = worker.worker;
+    if (options.park) rss = new RssSeries(() => orderWorker.getStatus().numCachedWorkflows);
     bare = await startBare(temporal);
     api = await startApi(config, temporal, orm, 0);
     const bootMs = performance.now() - bootStart;
     log(
       `stack up in ${(bootMs / 1000).toFixed(1)} s: API ${api.url}, Temporal ${temporal.address}, DB ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
     );
-    const http = new Http(api.url, deadline.signal);
+    const apiUrl = api.url;
+    const http = new Http(apiUrl, deadline.signal);
     const watcher = options.client === 'events' ? new SimulatorWatcher(worker.simulators.log) : null;
 
     // Seed: catalog entries and plenty of stock on a few SKUs, so orders contend on the same stock rows.
@@ -1264,6 +1284,7 @@ async function main(): Promise<number> {
       return { omsRounds, bareRounds, results, failures, bareResults, bareFailures, loop, settled, ...ratiosOf(omsRounds, bareRounds) };
     };
     // Phase b's orders alternate card and marketplace by the order sequence, its bare lifecycles by their index.
+    rss?.enter('bench before parking');
     const phaseB = await throughputPhase('b', options.rounds, null);
     const { omsRounds, bareRounds, results, failures, bareResults, bareFailures, settled, ratio, cpuRatio, clean } = phaseB;
     const loopB = phaseB.loop;
@@ -1271,6 +1292,19 @@ async function main(): Promise<number> {
     const bareTotal = totalOf(bareRounds);
     const throughput = omsTotal.lifecyclesPerSecond;
     log(`phase b: ${results.length}/${options.orders * omsRounds.length} lifecycles, ratio median ${ratio.median}`);
+    const park =
+      options.park && rss
+        ? await runParkStage(
+            {
+              baseUrl: api.url,
+              deadline: deadline.signal,
+              measure: () => throughputPhase('p', options.rounds, null),
+              rss,
+              log,
+            },
+            { plan: options.park, concurrency: options.parkConcurrency, returnSample: options.parkReturns, sku: SKUS[0]! },
+          )
+        : null;
     const phaseC =
       options.splitRounds > 0 ? await throughputPhase('c', options.splitRounds, splitMix(options.splitShare, options.splitUnits)) : null;
     if (phaseC) {
@@ -1278,6 +1312,30 @@ async function main(): Promise<number> {
         `phase c (split mix, ${round2(options.splitShare)} of the orders in ${options.splitUnits} units): ` +
           `${phaseC.results.length}/${options.orders * phaseC.omsRounds.length} lifecycles, ratio median ${phaseC.ratio.median}`,
       );
+    }
+
+    // ---- phase d: latency under load, at half of phase b's lifecycles/s, against the bare start and signal
+    let latencyUnderLoad: LatencyResult | null = null;
+    // Where phase d's POST /orders spent its time on the server side, from a sample of its orders' histories.
+    let loadAcceptance: AcceptanceProfile | null = null;
+    if (options.latency.seconds > 0 && !deadline.signal.aborted) {
+      const loadIds: string[] = [];
+      latencyUnderLoad = await runLatencyPhase(options.latency, {
+        capacity: throughput,
+        client: temporal.client,
+        omsLifecycle: async (i, record) => {
+          const plan = planOrder('load', i % 2 === 0 ? 'card' : 'marketplace');
+          const times = await runLifecycle(new Http(apiUrl, deadline.signal, record), plan, options.pollMs, watcher);
+          loadIds.push(times.id);
+        },
+        settle: () => settle(workers),
+        deadline: deadline.signal,
+        log,
+      });
+      if (options.profileSample > 0) {
+        const step = Math.max(1, Math.floor(loadIds.length / options.profileSample));
+        loadAcceptance = await profileAcceptance(temporal, loadIds.filter((_, i) => i % step === 0).slice(0, options.profileSample));
+      }
     }
 
     let profile: HistoryProfile | null = null;
@@ -1426,6 +1484,7 @@ async function main(): Promise<number> {
             };
           })()
         : null,
+      latencyUnderLoad: latencyUnderLoad ? { ...latencyUnderLoad, acceptance: loadAcceptance } : null,
       memory: {
         peakRssSampledMb: Math.round(memory.peakRss / 1024 / 1024),
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -1438,19 +1497,42 @@ async function main(): Promise<number> {
       targets: {
         lifecyclesPerSecond: { want: '>= 20', got: throughput, met: throughput >= 20 },
         postOrdersP99Ms: { want: '< 150', got: postLatency.p99, met: postLatency.p99 < 150 },
+        ...(latencyUnderLoad
+          ? {
+              postOrdersP99VersusBareStart: {
+                want: '<= 3× at half capacity',
+                got: latencyUnderLoad.ratios.postOrders.p99Ratio,
+                met: latencyUnderLoad.ratios.postOrders.within,
+              },
+              callbacksP99VersusBareSignal: {
+                want: '<= 3× at half capacity',
+                got: latencyUnderLoad.ratios.callbacks.p99Ratio,
+                met: latencyUnderLoad.ratios.callbacks.within,
+              },
+            }
+          : {}),
       },
-      failures: [...latencyFailures, ...failures, ...bareFailures, ...(phaseC?.failures ?? []), ...(phaseC?.bareFailures ?? [])].slice(0, 5),
+      failures: [...latencyFailures, ...failures, ...bareFailures, ...(phaseC?.failures ?? []), ...(phaseC?.bareFailures ?? []), ...(latencyUnderLoad?.failures ?? [])].slice(0, 5),
     };
     printTable(result);
-    console.log(JSON.stringify(result));
+    if (park && rss) {
+      // Read back from the worker, not the config: what the SDK runs with.
+      const rows = parkRows(park, ratio, rss, { maxCachedWorkflows: orderWorker.options.maxCachedWorkflows, stickyQueueTimeoutMs: orderWorker.options.stickyQueueScheduleToStartTimeoutMs });
+      const width = Math.max(...rows.map(([k]) => k.length));
+      console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+      if (park.failures.length > 0 || park.ratioAfterParking.rounds < options.rounds) exitCode = 1;
+    }
+    console.log(JSON.stringify(park && rss ? { ...result, park: { ...park, failures: park.failures.slice(0, 5), rss: rss.peaks() } } : result));
     if (failures.length > 0 || latencyFailures.length > 0 || bareFailures.length > 0) exitCode = 1;
     if (omsRounds.length < options.rounds) exitCode = 1;
+    if (latencyUnderLoad && (latencyUnderLoad.oms.failed > 0 || latencyUnderLoad.bare.failed > 0)) exitCode = 1;
     if (phaseC && (phaseC.failures.length > 0 || phaseC.bareFailures.length > 0 || phaseC.omsRounds.length < options.splitRounds)) exitCode = 1;
   } catch (err) {
     console.error('bench failed:', err);
     exitCode = 1;
   } finally {
     memory.stop();
+    rss?.stop();
     clearTimeout(hardStop);
     // Bounded shutdown: whatever hangs here must not keep the bench alive.
     const forced = setTimeout(() => {
@@ -1537,8 +1619,20 @@ interface TableInput {
     cpuVersusSingleUnit: number;
     shape: ShapeComparison | null;
   } | null;
+  latencyUnderLoad: (LatencyResult & { acceptance: AcceptanceProfile | null }) | null;
   memory: { peakRssSampledMb: number; maxRssMb: number; children: { name: string; peakRssMb: number }[] };
   targets: Record<string, { want: string; got: number; met: boolean }>;
+}
+
+/** Where an acceptance's time went between the workflow's start and the update's answer (means per order). */
+function acceptanceLine(a: AcceptanceProfile): string {
+  const acts = Object.entries(a.activities)
+    .map(([type, v]) => `${type} queue ${v.queueMs} + run ${v.runMs}`)
+    .join(', ');
+  return (
+    `start → update completed ${a.serverMs} ms: ${a.workflowTasks} workflow tasks, queued ${a.workflowTaskQueueMs} ms, ` +
+    `running ${a.workflowTaskRunMs} ms` + (acts ? `; ${acts} ms` : '')
+  );
 }
 
 /** Phase c's rows: the split mix beside phase b's single-unit figures. */
@@ -1659,6 +1753,15 @@ function printTable(r: TableInput): void {
     ],
     ...shapeRows(r.relative.shape),
     ...splitRows(r.split),
+    ...latencyRows(r.latencyUnderLoad),
+    ...(r.latencyUnderLoad?.acceptance
+      ? ([
+          [
+            `  POST /orders on the server (${r.latencyUnderLoad.acceptance.sampled} histories)`,
+            acceptanceLine(r.latencyUnderLoad.acceptance),
+          ],
+        ] as [string, string][])
+      : []),
     [
       'peak RSS',
       `${r.memory.peakRssSampledMb} MB sampled, ${r.memory.maxRssMb} MB maxRSS (this process)` +

@@ -6,7 +6,7 @@
 //   3. the workflow code is bundled ahead of time into dist/workflow-bundle.js, which the worker loads with
 //      `workflowBundle: { codePath }` instead of bundling at every start.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,9 @@ if (unresolved.length > 0) {
   console.error(`build: relative imports that name no emitted file:\n  ${unresolved.join('\n  ')}`);
   process.exit(1);
 }
+
+// The operator console is static files served as they are (api/console.ts looks beside dist/api/).
+cpSync(join(root, 'console'), join(dist, 'console'), { recursive: true, filter: (src) => !src.endsWith('.d.ts') });
 
 const { bundleWorkflowCode } = await import('@temporalio/worker');
 const quiet = () => undefined;

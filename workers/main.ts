@@ -1,12 +1,13 @@
 // `npm start`: the whole OMS in one process on embedded defaults — Temporal dev server (UI on 8233, state under
 // .data/), the worker and the API on SQLite. With TEMPORAL_ADDRESS / DATABASE_URL it uses those instead.
-import { ConfigError, describeDevDefaults, loadConfig } from './config';
+import { CONNECTED_CARRIERS, ConfigError, describeDevDefaults, loadConfig } from './config';
 import { createLogger } from './logging';
 import { createProcessRegistry } from './metrics';
-import { closeORM, connectTemporal, installRuntime, openDatabase, startApi, startWorker } from './system';
+import { closeORM, connectTemporal, describeIntegrations, installRuntime, openDatabase, startApi, startWorker } from './system';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // Embedded defaults: every carrier with a connector speaks its own protocol, to its built-in simulator.
+  const config = loadConfig({ OMS_CARRIER_CONNECTORS: CONNECTED_CARRIERS.join(','), ...process.env });
   const logger = createLogger(config.logLevel);
   installRuntime(logger, config);
   // One registry for the whole process: the API's GET /metrics shows the workflow counters as well.
@@ -21,9 +22,11 @@ async function main(): Promise<void> {
   const lines = [
     `OMS is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `  API          ${api.url}   (OpenAPI: ${api.url}/openapi.json, health: ${api.url}/health, metrics: ${api.url}/metrics)`,
+    `  Console      ${api.url}/console/   (sign in with an operator key)`,
     `  Temporal     ${temporal.address}   namespace ${temporal.namespace}`,
     ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
     `  Database     ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    ...describeIntegrations(config, worker),
     ...describeDevDefaults(config),
   ];
   console.log(lines.join('\n'));

@@ -9,7 +9,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { bearerMatches } from '../api/metrics';
 import type { Logger } from '../api/errors';
 import type { OmsSinks } from '../contract/sinks';
-import type { StockFeedView } from '../contract/store';
+import type { CarrierTrackingView, ChannelPullView, StockFeedView } from '../contract/store';
 import { parseDatabaseUrl, type OmsORM } from '../entities/orm';
 
 /** A process's registry with Node's own metrics (heap, event-loop lag, GC) under `oms_process_`. */
@@ -21,8 +21,12 @@ export function createProcessRegistry(): Registry {
 
 /** The workflow sinks counting into `registry`; registered on the worker with `Worker.create({ sinks })`. */
 export function createMetricSinks(registry: Registry): InjectedSinks<OmsSinks> {
+  // A worker restarted in the same process (tests, a supervisor) finds its metrics registered: it goes on counting
+  // into them rather than failing to register them twice.
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name, help, labelNames, registers: [registry] });
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    (registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const statusEntered = counter('oms_orders_status_entered_total', 'Orders entering each status', [
     'status',
     'channel',
@@ -34,12 +38,30 @@ export function createMetricSinks(registry: Registry): InjectedSinks<OmsSinks> {
     ['name', 'channel'],
   );
   const refusals = counter('oms_reservation_refusals_total', 'Reservations refused for lack of stock', ['channel']);
+  const writeBackPending = gauge(
+    'oms_channel_writeback_pending',
+    'Write-back requests waiting in a marketplace queue (channel-writeback:<channel>), as its workflow last said',
+    ['channel'],
+  );
+  const writeBackInFlight = gauge('oms_channel_writeback_in_flight', 'Orders whose write-back is being pushed to the marketplace now', ['channel']);
+  const writeBackFinished = counter('oms_channel_writeback_finished_total', 'Write-back requests ended: pushed, dropped (superseded) or failed for good', [
+    'channel',
+    'outcome',
+  ]);
   return {
     metrics: {
       statusEntered: { fn: (_info, status, channel) => statusEntered.inc({ status, channel }), callDuringReplay: false },
       attentionRaised: { fn: (_info, step, channel) => attention.inc({ step, channel }), callDuringReplay: false },
       compensationFailed: { fn: (_info, name, channel) => compensation.inc({ name, channel }), callDuringReplay: false },
       reservationRefused: { fn: (_info, channel) => refusals.inc({ channel }), callDuringReplay: false },
+      writeBackQueue: {
+        fn: (_info, channel, pending, inFlight) => {
+          writeBackPending.set({ channel }, pending);
+          writeBackInFlight.set({ channel }, inFlight);
+        },
+        callDuringReplay: false,
+      },
+      writeBackFinished: { fn: (_info, channel, outcome) => writeBackFinished.inc({ channel, outcome }), callDuringReplay: false },
     },
   };
 }
@@ -126,6 +148,51 @@ export function registerStockFeedGauges(registry: Registry, feeds: () => Promise
         for (const f of await read()) this.set({ account: f.account }, f.lastSuccessAt ? Date.parse(f.lastSuccessAt) / 1000 : 0);
       } catch (err) {
         logger.warn('stock feed gauge not collected', { error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+  });
+}
+
+/** Per connected carrier: its open shipments and when its tracking sweep last worked, read at each scrape. */
+export function registerCarrierTrackingGauges(registry: Registry, carriers: () => Promise<CarrierTrackingView[]>, logger: Logger): void {
+  let snapshot: Promise<CarrierTrackingView[]> | undefined;
+  const read = () => (snapshot ??= carriers().finally(() => setTimeout(() => (snapshot = undefined), 100)));
+  const gauge = (name: string, help: string, value: (c: CarrierTrackingView) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['carrier'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const c of await read()) this.set({ carrier: c.carrier }, value(c));
+        } catch (err) {
+          logger.warn('carrier tracking gauge not collected', { error: err instanceof Error ? err.message : String(err) });
+        }
+      },
+    });
+  gauge('oms_carrier_shipments_open', "Shipments a carrier's tracking sweep follows (not yet delivered, returned or canceled)", (c) => c.open);
+  gauge(
+    'oms_carrier_tracking_last_success_timestamp_seconds',
+    "When a carrier's tracking sweep last finished without an error (Unix seconds; 0: not yet)",
+    (c) => (c.lastSuccessAt ? Date.parse(c.lastSuccessAt) / 1000 : 0),
+  );
+}
+
+/** Per marketplace order pull: when its last round succeeded, read at each scrape. */
+export function registerOrderPullGauges(registry: Registry, pulls: () => Promise<ChannelPullView[]>, logger: Logger): void {
+  new Gauge({
+    name: 'oms_order_pull_last_success_timestamp_seconds',
+    help: "When a marketplace's order pull last finished a round without an error (Unix seconds; 0: not yet)",
+    labelNames: ['channel'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const p of await pulls()) this.set({ channel: p.channel }, p.lastSuccessAt ? Date.parse(p.lastSuccessAt) / 1000 : 0);
+      } catch (err) {
+        logger.warn('order pull gauge not collected', { error: err instanceof Error ? err.message : String(err) });
       }
     },
   });

@@ -10,6 +10,22 @@ import { Registry } from 'prom-client';
 import { createActivities } from '../activities';
 import { createStockFeedActivities } from '../activities/stock-feed';
 import { createChannelPullActivities } from '../activities/channel-pull';
+import { createCarrierTrackingActivities } from '../activities/carrier-tracking';
+import { createChannelWriteBackActivities, createWriteBackRouter } from '../activities/channel-writeback';
+import { createChannelPackageStore } from '../entities/channel-package';
+import { createTrendyolPackageWriter, packageReading } from '../integrations/trendyol/packages';
+import { createHepsiburadaPackageWriter } from '../integrations/hepsiburada/packages';
+import { createN11PackageWriter } from '../integrations/n11/packages';
+import { createCallbackDelivery } from '../api/callback-delivery';
+import { createCarrierShipmentBook } from '../entities/carrier-queries';
+import { cashOnDeliveryFromReadModel, createProtocolCarrierGateway } from '../integrations/carrier-gateway';
+import type { Integrations } from '../integrations/contracts';
+import { CARRIERS, type Carrier } from '../contract/types';
+import { ensureTrackingSchedules, startCarriers, type CarrierSimulators } from './carriers';
+import { createMarketplacePullActivities } from '../activities/marketplace-pull';
+import { recordingPullState } from '../activities/pull-state';
+import { createHepsiburadaOrderList } from '../integrations/hepsiburada/orders';
+import { createN11PackageList } from '../integrations/n11/orders';
 import { acceptOrder } from '../api/routes/orders';
 import { createTrendyolPackageStream } from '../integrations/trendyol/orders';
 import {
@@ -20,8 +36,13 @@ import {
   STOCK_FEED_WORKFLOW_TYPE,
   TRENDYOL_PULL_WORKFLOW_ID,
   TRENDYOL_PULL_WORKFLOW_TYPE,
+  HEPSIBURADA_PULL_WORKFLOW_ID,
+  HEPSIBURADA_PULL_WORKFLOW_TYPE,
+  N11_PULL_WORKFLOW_ID,
+  N11_PULL_WORKFLOW_TYPE,
   TASK_QUEUE,
   stockFeedWorkflowId,
+  writeBackTaskQueue,
 } from '../contract/workflow';
 import { initORM, closeORM, type OmsORM } from '../entities/orm';
 import { createStore } from '../entities/store';
@@ -31,7 +52,7 @@ import { createApiMetrics } from '../api/metrics';
 import type { AppConfig } from './config';
 import { startMarketplaces, type MarketplaceSimulators } from './marketplaces';
 import { apiLogger, createLogger, temporalLogger, type Pino } from './logging';
-import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge, registerStockFeedGauges } from './metrics';
+import { createMetricSinks, ordersNeedingAttention, registerAttentionGauge, registerCarrierTrackingGauges, registerOrderPullGauges, registerStockFeedGauges } from './metrics';
 import { ensureSearchAttributes } from './search-attributes';
 import { devServerExecutable, projectRoot } from './temporal-binaries';
 
@@ -149,14 +170,20 @@ export async function connectTemporal(
 
 /** Opens the database; `migrate` applies pending migrations (npm start), else it refuses to run while any is pending. */
 export function openDatabase(config: AppConfig, options: { migrate?: boolean } = {}): Promise<OmsORM> {
-  return initORM({ databaseUrl: config.databaseUrl, migrate: options.migrate });
+  return initORM({ databaseUrl: config.databaseUrl, migrate: options.migrate, sqliteSynchronous: config.sqliteSynchronous });
 }
 
 export interface RunningWorker {
   worker: Worker;
+  /** The Trendyol write-back's activity worker (task queue oms-writeback-trendyol), when the write-back is on. */
+  writeBackWorker?: Worker | undefined;
+  /** Every write-back activity worker by channel (oms-writeback-<channel>), for the channels whose write-back is on. */
+  writeBackWorkers: Record<string, Worker>;
   simulators: Simulators;
   /** The marketplaces' built-in HTTP simulators (channels without a configured base URL). */
   marketplaces: MarketplaceSimulators;
+  /** The carriers' built-in simulators (connected carriers without a configured base URL). */
+  carriers: CarrierSimulators;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -174,30 +201,127 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const simulators = createSimulators({ faults: config.simFaults });
   const marketplaces = await startMarketplaces(config);
+  const carriers = await startCarriers(config).catch(async (err: unknown) => {
+    await marketplaces.close();
+    throw err;
+  });
+  const book = createCarrierShipmentBook(orm);
+  const readModel = createStore(orm);
+  const cashOnDelivery = cashOnDeliveryFromReadModel((orderId) => readModel.getOrder(orderId));
+  const integrations: Integrations = {
+    ...simulators,
+    carriers: {
+      ...simulators.carriers,
+      ...Object.fromEntries(Object.entries(carriers.protocols).map(([name, protocol]) => [name, createProtocolCarrierGateway(protocol, book, cashOnDelivery)])),
+    },
+  };
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   // Orders the pulls find are placed as POST /orders places them: the same store and Temporal gateway.
   const placing = {
     config,
-    store: createStore(orm),
+    store: readModel,
     orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }),
   };
+  // The carriers' tracking sweeps hand events to orders through the callbacks' own log (a poll and a callback of
+  // the same event are one delivery).
+  const deliverCallback = createCallbackDelivery({ store: placing.store, logger: apiLogger(createLogger(config.logLevel)) });
+  const channelPackages = createChannelPackageStore(orm);
+  const trendyolWriteBack = config.trendyolWriteBack.enabled ? marketplaces.trendyol : null;
+  const writeBackChannels = [
+    ...(trendyolWriteBack ? ['trendyol'] : []),
+    ...(marketplaces.hepsiburadaWriteBack ? ['hepsiburada'] : []),
+    ...(marketplaces.n11WriteBack ? ['n11'] : []),
+  ];
+  const writeBack = writeBackChannels.length > 0 ? createWriteBackRouter(temporal.client, writeBackChannels) : undefined;
   let worker: Worker;
+  let writeBackWorker: Worker | undefined;
+  const writeBackWorkers: Record<string, Worker> = {};
   try {
+    // The write-back's calls to Trendyol run on their own task queue, so the marketplace's allowance is the queue's
+    // rate limit (across every worker polling it), whatever the order load on the main queue.
+    if (trendyolWriteBack) {
+      writeBackWorker = await Worker.create({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue: writeBackTaskQueue('trendyol'),
+        activities: createChannelWriteBackActivities({
+          store: placing.store,
+          packages: channelPackages,
+          trendyol: createTrendyolPackageWriter(trendyolWriteBack),
+          sellerCargo: config.trendyolWriteBack.sellerCargo,
+          unsuppliedReasonId: config.trendyolWriteBack.unsuppliedReasonId,
+        }),
+        maxTaskQueueActivitiesPerSecond: config.trendyolWriteBack.ratePerSecond,
+      });
+      writeBackWorkers.trendyol = writeBackWorker;
+    }
+    // Hepsiburada and n11 each on their own task queue too, at their own allowance.
+    const others = [
+      { channel: 'hepsiburada', on: marketplaces.hepsiburadaWriteBack, rate: config.hepsiburadaWriteBack.ratePerSecond },
+      { channel: 'n11', on: marketplaces.n11WriteBack, rate: config.n11WriteBack.ratePerSecond },
+    ] as const;
+    for (const { channel, on, rate } of others) {
+      if (!on) continue;
+      writeBackWorkers[channel] = await Worker.create({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue: writeBackTaskQueue(channel),
+        activities: createChannelWriteBackActivities({
+          store: placing.store,
+          packages: channelPackages,
+          ...(channel === 'hepsiburada'
+            ? { hepsiburada: createHepsiburadaPackageWriter(marketplaces.hepsiburadaWriteBack!) }
+            : { n11: createN11PackageWriter(marketplaces.n11WriteBack!), n11CancelReasonId: config.n11WriteBack.cancelReasonId }),
+        }),
+        maxTaskQueueActivitiesPerSecond: rate,
+      });
+    }
     worker = await Worker.create({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
       taskQueue,
       ...workflowCode(options.workflowBundle),
+      // Bounded on purpose: a parked order (delivered, its return window open for 14 days) sits in the cache until
+      // evicted, and the SDK's default cache grows with the heap limit, not with what the worker needs.
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      stickyQueueScheduleToStartTimeout: config.worker.stickyQueueTimeoutMs,
       activities: {
         ...createActivities({
           orm,
-          integrations: simulators,
+          integrations,
           ownPriceChannels: config.ownPriceChannels,
           sourcing: config.sourcing,
+          writeBack,
         }),
-        ...createChannelPullActivities({
-          place: (channel, body) => acceptOrder(placing, channel, body),
-          trendyol: marketplaces.trendyol ? createTrendyolPackageStream(marketplaces.trendyol) : null,
+        // Every pull records its rounds (last success, watermark, last error) for GET /integrations.
+        ...recordingPullState(
+          orm,
+          createChannelPullActivities({
+            place: (channel, body) => acceptOrder(placing, channel, body),
+            recordPackage: async (raw) => {
+              const reading = packageReading(raw);
+              if (reading) await channelPackages.record(reading);
+            },
+            trendyol: marketplaces.trendyol ? createTrendyolPackageStream(marketplaces.trendyol) : null,
+          }),
+          { pullTrendyolPackages: 'trendyol' },
+        ),
+        ...recordingPullState(
+          orm,
+          createMarketplacePullActivities({
+            place: (channel, body) => acceptOrder(placing, channel, body),
+            hepsiburada: marketplaces.hepsiburadaOrders ? createHepsiburadaOrderList(marketplaces.hepsiburadaOrders) : null,
+            n11: marketplaces.n11Packages ? createN11PackageList(marketplaces.n11Packages) : null,
+          }),
+          { pullHepsiburadaOrders: 'hepsiburada', pullN11Packages: 'n11' },
+        ),
+        ...createCarrierTrackingActivities({
+          orm,
+          protocols: carriers.protocols,
+          deliver: (orderId, event) =>
+            deliverCallback({ source: `carrier:${event.carrier}`, eventId: event.eventId, orderId, payload: event }, (id) =>
+              placing.orders.signalCarrier(id, event),
+            ),
         }),
         ...createStockFeedActivities({
           orm,
@@ -206,16 +330,18 @@ export async function startWorker(
           pollMs: config.stockFeed.pollMs,
           resyncEveryMs: config.stockFeed.resyncEveryMs,
           retryFailedMs: config.stockFeed.retryFailedMs,
+          stragglerEveryMs: config.stockFeed.lateSweepMs,
           runMs: STOCK_FEED_RUN_MS,
         }),
       },
       sinks: createMetricSinks(options.registry ?? new Registry()),
     });
   } catch (err) {
+    await carriers.close();
     await marketplaces.close();
     throw err;
   }
-  const done = worker.run();
+  const done = Promise.all([worker.run(), ...Object.values(writeBackWorkers).map((w) => w.run())]).then(() => undefined);
   // One feed workflow per channel account; a running one (an earlier start, another worker) is kept.
   for (const account of Object.keys(marketplaces.targets)) {
     await temporal.client.workflow.start(STOCK_FEED_WORKFLOW_TYPE, {
@@ -234,14 +360,34 @@ export async function startWorker(
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }
+  // One pull per marketplace without webhooks of its own (n11) or whose webhook can miss (Hepsiburada).
+  const pulls = [
+    { on: config.hepsiburadaPullMs !== null && marketplaces.hepsiburadaOrders, type: HEPSIBURADA_PULL_WORKFLOW_TYPE, id: HEPSIBURADA_PULL_WORKFLOW_ID, intervalMs: config.hepsiburadaPullMs },
+    { on: config.n11PullMs !== null && marketplaces.n11Packages, type: N11_PULL_WORKFLOW_TYPE, id: N11_PULL_WORKFLOW_ID, intervalMs: config.n11PullMs },
+  ];
+  for (const pull of pulls) {
+    if (!pull.on || pull.intervalMs === null) continue;
+    await temporal.client.workflow.start(pull.type, {
+      workflowId: pull.id,
+      taskQueue,
+      args: [{ watermark: null, intervalMs: pull.intervalMs }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+  await ensureTrackingSchedules(temporal.client, config, taskQueue, Object.keys(carriers.protocols) as Carrier[]);
   return {
     worker,
+    writeBackWorker,
+    writeBackWorkers,
     simulators,
     marketplaces: marketplaces.simulators,
+    carriers: carriers.simulators,
     done,
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of Object.values(writeBackWorkers)) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
+      await carriers.close();
       await marketplaces.close();
     },
   };
@@ -266,10 +412,13 @@ export function startApi(
   registerAttentionGauge(metrics.registry, () => ordersNeedingAttention(orm, config.databaseUrl), logger);
   const store = createStore(orm);
   registerStockFeedGauges(metrics.registry, () => store.listStockFeeds(), logger);
+  registerCarrierTrackingGauges(metrics.registry, () => store.listCarrierTracking(), logger);
+  registerOrderPullGauges(metrics.registry, () => store.listChannelPulls(), logger);
   return startApiServer(
     {
       config,
       store,
+      channelPackages: createChannelPackageStore(orm),
       orders: createTemporalGateway(temporal.client, { answerTimeoutMs: config.updateTimeoutMs }),
       logger,
       metrics,
@@ -279,3 +428,21 @@ export function startApi(
 }
 
 export { closeORM };
+
+/** Start-up banner lines: where each marketplace and carrier is reached (its simulator's URL, or the real service). */
+export function describeIntegrations(config: AppConfig, worker: RunningWorker): string[] {
+  const where = (sim: { url: string } | undefined, baseUrl: string | null) => (sim ? `simulator ${sim.url}` : (baseUrl ?? 'not used'));
+  const m = config.marketplaces;
+  const channels = [
+    `trendyol ${where(worker.marketplaces.trendyol, m.trendyol.baseUrl)}`,
+    `hepsiburada ${where(worker.marketplaces.hepsiburada, m.hepsiburada.baseUrl)}`,
+    `n11 ${where(worker.marketplaces.n11, m.n11.baseUrl)}`,
+  ];
+  const carriers = CARRIERS.map((carrier) => {
+    if (!config.carriers.connectors.includes(carrier)) return `${carrier} in-process simulator`;
+    const sim = worker.carriers[carrier as keyof CarrierSimulators];
+    const baseUrl = config.carriers[carrier].baseUrl;
+    return `${carrier} ${where(sim, baseUrl)}`;
+  });
+  return [`  Marketplaces ${channels.join(' · ')}`, `  Carriers     ${carriers.join(' · ')}`];
+}

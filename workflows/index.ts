@@ -7,3 +7,6 @@ export { orderWorkflow } from './v1/order';
 export { latePaymentWorkflow } from './late-payment';
 export { stockFeedWorkflow } from './stock-feed';
 export { trendyolPullWorkflow } from './channel-pull';
+export { carrierTrackingWorkflow } from './carrier-tracking';
+export { hepsiburadaPullWorkflow, n11PullWorkflow } from './channel-pull';
+export { channelWriteBackWorkflow } from './channel-writeback';

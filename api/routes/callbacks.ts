@@ -12,13 +12,11 @@ import {
   paymentCallbackSchema,
   warehouseCallbackSchema,
 } from '../../contract/schemas';
-import type { CallbackRecord } from '../../contract/store';
 import { CARRIERS } from '../../contract/types';
 import type { KeyRing } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, consoleLogger } from '../errors';
-import type { SignalOutcome } from '../gateway';
-import { noteOrderId } from '../request-context';
+import { createCallbackDelivery } from '../callback-delivery';
 import { RouteTable } from '../route-table';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../signature';
 
@@ -75,39 +73,7 @@ export function callbackRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
     signedJson((sender) => config.callbackSecrets[sender] ?? config.webhookSecret),
   );
 
-  /**
-   * Log first (matched unknown), then signal, then mark the outcome: a repeat that finds its event already
-   * matched answers 200 without signalling again, so a sender stuck retrying cannot grow the order's history.
-   * A failed signal answers 5xx so the sender retries, and the row it logged is dropped again. An event the order
-   * refused (an update's 409 or 400) stays logged as not matched, so a repeat is delivered and judged again.
-   */
-  async function deliver(record: CallbackRecord, send: (orderId: string) => Promise<SignalOutcome>): Promise<void> {
-    const logged = await store.logCallback(record);
-    if (logged.matched === true) {
-      logger.info('repeated callback already delivered, not signalled again', { source: record.source, eventId: record.eventId });
-      return;
-    }
-    let outcome: SignalOutcome = 'not_found';
-    if (record.orderId !== null) {
-      try {
-        outcome = await send(record.orderId);
-      } catch (err) {
-        if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'bad_request')) {
-          await store.markCallback({ ...record, matched: false });
-          noteOrderId(record.orderId);
-          deps.metrics?.callbackHandled(record.source, 'refused');
-          throw err;
-        }
-        if (!logged.duplicate) await store.forgetCallback(record).catch(() => undefined);
-        throw err;
-      }
-    }
-    const matched = outcome === 'delivered';
-    await store.markCallback({ ...record, matched });
-    if (record.orderId !== null) noteOrderId(record.orderId);
-    deps.metrics?.callbackHandled(record.source, !matched ? 'unmatched' : logged.duplicate ? 'duplicate' : 'delivered');
-    if (!matched) logger.info('unmatched callback stored', { source: record.source, eventId: record.eventId, orderId: record.orderId });
-  }
+  const deliver = createCallbackDelivery({ store, logger, metrics: deps.metrics });
 
   table.add(
     {

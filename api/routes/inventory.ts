@@ -31,6 +31,31 @@ const repairResultSchema = z
   })
   .describe('What the ledger repair changed.');
 
+const movementsQuery = z.object({
+  limit: z.coerce
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(200, 'must be at most 200')
+    .default(50)
+    .describe('How many, 1-200 (newest first).'),
+});
+const movementSchema = z.object({
+  at: z.string(),
+  location: z.string(),
+  delta: z.number().int().describe('Change of on-hand (0 for a ledger repair, which changes reserved)'),
+  reason: z.string().describe('`set`, an adjustment\'s own reason, `return_restock`, `release` or `ledger_repair`'),
+  actor: z.string(),
+  orderId: z.string().nullable(),
+});
+const reservationSchema = z.object({
+  orderId: z.string(),
+  fulfillment: z.number().int().describe('The fulfillment unit number within the order'),
+  location: z.string(),
+  quantity: z.number().int(),
+  since: z.string(),
+});
+
 /** Routes under /inventory. */
 export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
   const { store } = deps;
@@ -55,6 +80,45 @@ export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
 
   table.add(
     {
+      method: 'get',
+      path: '/{sku}/movements',
+      operationId: 'listStockMovements',
+      summary: 'Operator: recent changes of a SKU\'s on-hand, newest first',
+      auth: 'operator',
+      params: skuParams,
+      query: movementsQuery,
+      responses: {
+        200: { description: 'The movements', schema: z.object({ items: z.array(movementSchema) }) },
+        404: { description: 'Unknown SKU' },
+      },
+    },
+    async ({ res, params, query }) => {
+      if ((await store.getInventory(params.sku)) === null) throw new ApiError('not_found', `No stock record for SKU ${params.sku}`);
+      res.json({ items: await store.listStockMovements({ sku: params.sku, limit: query.limit }) });
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/{sku}/reservations',
+      operationId: 'listOpenReservations',
+      summary: 'Operator: the open orders holding units of a SKU, per location, oldest first',
+      auth: 'operator',
+      params: skuParams,
+      responses: {
+        200: { description: 'The open reservations (at most 200)', schema: z.object({ items: z.array(reservationSchema) }) },
+        404: { description: 'Unknown SKU' },
+      },
+    },
+    async ({ res, params }) => {
+      if ((await store.getInventory(params.sku)) === null) throw new ApiError('not_found', `No stock record for SKU ${params.sku}`);
+      res.json({ items: await store.listOpenReservations(params.sku) });
+    },
+  );
+
+  table.add(
+    {
       method: 'put',
       path: '/{sku}',
       operationId: 'setInventory',
@@ -74,6 +138,7 @@ export function inventoryRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
           onHand: body.onHand,
           location: body.location,
           actor: principal.actor,
+          reason: body.reason,
         }),
       );
     },

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   ORDER_ID_PATTERN,
+  attentionSummaryQuerySchema,
+  attentionSummarySchema,
   cancelOrderBodySchema,
   createOrderBodySchema,
   listOrdersQuerySchema,
@@ -72,7 +74,7 @@ export function viewFor(principal: Principal, order: OrderView): OrderView {
  * reserved or refused.
  */
 export async function acceptOrder(
-  deps: Pick<ApiDeps, 'config' | 'store' | 'orders'>,
+  deps: Pick<ApiDeps, 'config' | 'store' | 'orders' | 'admission'>,
   channel: string,
   body: CreateOrderBody,
 ): Promise<{ created: boolean; order: OrderView }> {
@@ -98,7 +100,8 @@ export async function acceptOrder(
       : {}),
     ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
   };
-  return orders.createOrder(input);
+  // A new order goes through the gate (API requests); the worker's own pulls are bounded by their pages and pass.
+  return deps.admission ? deps.admission.run(() => orders.createOrder(input)) : orders.createOrder(input);
 }
 
 /** Routes under /orders. */
@@ -158,8 +161,10 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       method: 'get',
       path: '',
       operationId: 'listOrders',
-      summary: 'List orders, newest first',
-      description: 'A channel key lists its own channel only; `nextCursor` is null on the last page.',
+      summary: 'List and search orders, newest first unless `sort` says otherwise',
+      description:
+        'A channel key lists its own channel only; `nextCursor` is null on the last page. Every filter given must ' +
+        'hold (they combine with AND); `sort=waiting_longest` is the attention queue.',
       auth: 'any',
       query: listOrdersQuerySchema,
       responses: { 200: { description: 'One page', schema: orderPageSchema } },
@@ -173,6 +178,25 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       const channel = principal.kind === 'channel' ? principal.channel : query.channel;
       const page = await store.listOrders({ ...query, channel });
       res.json({ ...page, items: page.items.map((order) => viewFor(principal, order)) });
+    },
+  );
+
+  // Before /{id}: Express matches in order, and `attention` is never an order id (those contain a ':').
+  table.add(
+    {
+      method: 'get',
+      path: '/attention',
+      operationId: 'getAttentionSummary',
+      summary: 'Operator: orders waiting for an operator, counted per step',
+      description:
+        'Within the filters given (channel, status, location); the orders themselves are ' +
+        '`GET /orders?sort=waiting_longest`, with `step` for one step.',
+      auth: 'operator',
+      query: attentionSummaryQuerySchema,
+      responses: { 200: { description: 'The counts', schema: attentionSummarySchema } },
+    },
+    async ({ res, query }) => {
+      res.json(await store.attentionSummary(query));
     },
   );
 
@@ -192,6 +216,44 @@ export function ordersRoutes(deps: ApiDeps, keys: KeyRing): RouteTable {
       const order: OrderView | null = (await store.getOrder(params.id)) ?? (await orders.getLiveOrder(params.id));
       if (order === null || (principal.kind === 'channel' && order.channel !== principal.channel)) throw notFound();
       res.json(viewFor(principal, order));
+    },
+  );
+
+  const channelPackageSchema = z.object({
+    channel: z.string(),
+    packageId: z.string(),
+    orderNumber: z.string(),
+    originPackageIds: z.array(z.string()).describe('The packages this one came from (a split, an unsupplied line)'),
+    status: z.string().describe("The marketplace's package status as last seen"),
+    createdBy: z.string().nullable().describe('order-creation, cancel, split, transfer'),
+    lines: z.array(z.object({ lineId: z.string(), barcode: z.string(), quantity: z.number().int() })),
+    supersededBy: z.array(z.string()).describe('The packages that replaced this one'),
+    current: z.boolean().describe('Not superseded and not UnPacked/Cancelled/UnSupplied: where the write-back goes'),
+    pushed: z.record(z.string(), z.unknown()).describe('What the write-back sent to it (picking, invoiced, invoiceLink, tracking, unsupplied)'),
+    modifiedAt: z.string().nullable(),
+  });
+
+  table.add(
+    {
+      method: 'get',
+      path: '/{id}/channel-packages',
+      operationId: 'getOrderChannelPackages',
+      summary: "The marketplace's packages of an order and their lineage",
+      description:
+        'Every package the marketplace has held the order in (Trendyol re-ids a package on a split or an unsupplied line), ' +
+        'oldest first, with its origins, its successors and what the write-back pushed to it. Operators only.',
+      auth: 'operator',
+      params: idParams,
+      responses: {
+        200: { description: 'The packages', schema: z.object({ packages: z.array(channelPackageSchema) }) },
+        404: { description: 'No such order' },
+      },
+    },
+    async ({ res, params }) => {
+      const order = await store.getOrder(params.id);
+      if (order === null) throw notFound();
+      const packages = (await deps.channelPackages?.ofOrder(order.channel, order.externalOrderId)) ?? [];
+      res.json({ packages });
     },
   );
 

@@ -68,7 +68,7 @@ export function createHepsiburadaStockFeed(options: HepsiburadaStockFeedOptions)
       return { batchId: body.id };
     },
 
-    async result(batchId: string): Promise<{ done: boolean; items: StockFeedItemResult[] }> {
+    async result(batchId: string, recorded?: readonly string[]): Promise<{ done: boolean; items: StockFeedItemResult[] }> {
       const answer = await callChannel(CHANNEL, fetchImpl, `${base}/id/${encodeURIComponent(batchId)}`, {
         method: 'GET',
         headers,
@@ -78,7 +78,7 @@ export function createHepsiburadaStockFeed(options: HepsiburadaStockFeedOptions)
       if (typeof upload?.status !== 'string') {
         throw new ChannelError(CHANNEL, 'unavailable', `upload ${batchId}: unreadable result ${answer.text.slice(0, 200)}`, answer.status);
       }
-      const skus = sent.get(batchId) ?? [];
+      const skus = sent.get(batchId) ?? [...(recorded ?? [])];
       // §2.4 [L]: Processing, then Done / Completed / Failed. Anything but Processing is final.
       if (upload.status === 'Processing') {
         return { done: false, items: skus.map((sku) => ({ sku, status: 'pending' })) };
@@ -92,8 +92,8 @@ export function createHepsiburadaStockFeed(options: HepsiburadaStockFeedOptions)
         // A failed upload without row errors failed as a whole: every row it carried failed.
         return { done: true, items: skus.map((sku) => ({ sku, status: 'failed', reason: 'upload Failed' })) };
       }
-      // Without the SKUs sent (another process submitted it), only the rejected rows can be named; the feed
-      // counts its other SKUs of a done batch as succeeded.
+      // Without the SKUs sent (neither remembered nor given), only the rejected rows can be named; the feed counts
+      // its other SKUs of a done batch as succeeded.
       const names = skus.length > 0 ? [...new Set([...skus, ...failed.keys()])] : [...failed.keys()];
       return {
         done: true,

@@ -77,9 +77,9 @@ export function createN11StockFeed(options: N11StockFeedOptions): ChannelStockFe
       return { batchId };
     },
 
-    async result(batchId: string): Promise<{ done: boolean; items: StockFeedItemResult[] }> {
+    async result(batchId: string, recorded?: readonly string[]): Promise<{ done: boolean; items: StockFeedItemResult[] }> {
       const taskId = /^\d+$/.test(batchId) ? Number(batchId) : batchId;
-      const skus = sent.get(batchId) ?? [];
+      const skus = sent.get(batchId) ?? [...(recorded ?? [])];
       const rows = new Map<string, StockFeedItemResult>();
       for (let page = 0; ; page++) {
         const answer = await post('/ms/product/task-details/page-query', { taskId, pageable: { page, size: PAGE_SIZE } });

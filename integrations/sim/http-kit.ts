@@ -309,3 +309,38 @@ export function sharedAdmin(
 export function injected(response: InjectedResponse): SimResponse {
   return { status: response.status, body: response.body, ...(response.headers ? { headers: response.headers } : {}) };
 }
+
+/**
+ * The carrier simulators' per-shipment admin routes: `GET /__admin/<collection>/{key}` (the record and what a query
+ * shows now), `POST …/{key}/fail-delivery` and `POST …/{key}/return` (409 when the parcel is past that).
+ */
+export function shipmentAdmin<T extends object>(
+  req: SimRequest,
+  options: {
+    collection: string;
+    /** How the key is named in a 404 (`cargoKey`, `IntegrationCode`, `referenceId`). */
+    keyName: string;
+    noun: string;
+    find(key: string): T | undefined;
+    view(record: T): unknown;
+    failDelivery(key: string): void;
+    returnToSender(key: string): void;
+  },
+): SimResponse | undefined {
+  const m = new RegExp(`^/__admin/${options.collection}/([^/]+)(?:/(fail-delivery|return))?$`).exec(req.path);
+  const key = m?.[1] ? decodeURIComponent(m[1]) : undefined;
+  if (key === undefined) return undefined;
+  const record = options.find(key);
+  if (!record) return { status: 404, body: { message: `no ${options.noun} with ${options.keyName} ${key}` } };
+  if (req.method === 'GET' && !m?.[2]) return { status: 200, body: { ...record, view: options.view(record) } };
+  if (req.method === 'POST' && m?.[2]) {
+    try {
+      if (m[2] === 'fail-delivery') options.failDelivery(key);
+      else options.returnToSender(key);
+    } catch (err) {
+      return { status: 409, body: { message: err instanceof Error ? err.message : String(err) } };
+    }
+    return { status: 204 };
+  }
+  return undefined;
+}

@@ -1,8 +1,10 @@
 // A Trendyol Partner API stand-in that runs as a real HTTP server on loopback, so a connector is tested over the
-// wire exactly as it talks to https://apigw.trendyol.com/integration. For now it serves stock & price only
-// (CONNECTORS.md §1.6): the price-and-inventory submit and the batch result poll, with the refusals the real
-// service makes (auth, User-Agent, ≤1000 items, the 15-minute duplicate rule, 50 requests / 10 s per endpoint,
-// results kept 4 hours). Where CONNECTORS.md leaves a behaviour open, the choice is marked "Choice:" below and can be
+// wire exactly as it talks to https://apigw.trendyol.com/integration. It serves stock & price (CONNECTORS.md §1.6:
+// the price-and-inventory submit and the batch result poll, with the refusals the real service makes: auth,
+// User-Agent, ≤1000 items, the 15-minute duplicate rule, 50 requests / 10 s per endpoint, results kept 4 hours),
+// the package stream and paged list (§1.3), and the seller's package writes (§1.5): updatePackage (Picking →
+// Invoiced, forward only), unsupplied (the package destroyed, what is left re-id'd), split-packages (children
+// appear after a delay, the parent UnPacked), tracking-details and sendInvoiceLink (201, 409 on a repeat). Where CONNECTORS.md leaves a behaviour open, the choice is marked "Choice:" below and can be
 // changed through the options. Everything is deterministic: batch ids come from a seed and a counter, and every
 // time rule (batch delay, 15 minutes, 4 hours, the rate window) reads the injectable clock `now`.
 import { createHash } from 'node:crypto';
@@ -43,6 +45,8 @@ export interface TrendyolSimulatorOptions {
   listedBarcodes?: string[] | undefined;
   /** Seeds the batch ids, so two simulators with the same seed hand out the same ids in the same order. */
   seed?: string | undefined;
+  /** How long after a split call its child packages appear (the parent turns UnPacked then). Default 300 ms. */
+  splitDelayMs?: number | undefined;
 }
 
 /** What the marketplace shows for one barcode: only what SUCCESS batch items applied. */
@@ -93,6 +97,10 @@ export interface TrendyolSimulatorState {
   list(barcodes: string[]): void;
   /** What the marketplace shows for a barcode; undefined when it is not a listed product. */
   stock(barcode: string): TrendyolListing | undefined;
+  /** A shipment package as the marketplace holds it now (a copy); undefined when unknown. */
+  package(packageId: string | number): Record<string, unknown> | undefined;
+  /** Every package of an order, oldest first (copies), dead ones included. */
+  packagesOf(orderNumber: string): Record<string, unknown>[];
   /** Every request so far, oldest first (copies). */
   requests(): TrendyolRequestLogEntry[];
   faults: TrendyolFaults;
@@ -118,6 +126,16 @@ interface Batch {
   resolvesAt: number;
   items: { requestItem: RequestItem; status: 'SUCCESS' | 'FAILED'; failureReasons: string[] }[];
   applied: boolean;
+}
+
+/** A handler's answer with a status other than 200 (sendInvoiceLink's 201). */
+class Answered {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(answer: { status: number; body: unknown }) {
+    this.status = answer.status;
+    this.body = answer.body;
+  }
 }
 
 class HttpError extends Error {
@@ -178,6 +196,12 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
   let seq = 0;
   /** Shipment packages the stream serves (state.addPackage), by id; lastModifiedDate set when absent. */
   const packages = new Map<string, Record<string, unknown>>();
+  const splitDelayMs = options.splitDelayMs ?? 300;
+  /** Splits accepted but not yet visible: the children appear (and the parent turns UnPacked) at `at`. */
+  const pendingSplits: { at: number; parentId: string; groups: { lineId: string; quantity: number }[][] }[] = [];
+  let packageCounter = 0;
+  /** Invoice link → the package it was sent for (a link may serve one package only). */
+  const invoiceLinks = new Map<string, string>();
 
   const isListed = (barcode: string): boolean => listed === undefined || listed.has(barcode);
 
@@ -376,6 +400,7 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
    * that repeats its filter verbatim can page on.
    */
   function stream(query: URLSearchParams): unknown {
+    settlePackages();
     const size = Number(query.get('size') ?? 50);
     if (!Number.isInteger(size) || size < 1 || size > 200) throw new HttpError(400, { error: 'BadRequest', message: 'size must be 1-200' });
     const DAY = 24 * 3600_000;
@@ -415,12 +440,290 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
     return { content: structuredClone(content), size, hasMore, nextCursor: next };
   }
 
+
+  /** The order services' error envelope (§1.8). */
+  function orderError(status: number, message: string): HttpError {
+    return new HttpError(status, { error: status === 409 ? 'Conflict' : 'BadRequest', message });
+  }
+
+  const DEAD = ['UnPacked', 'Cancelled', 'UnSupplied'];
+
+  /** New ids are deterministic: a counter from the seed's own range, past 2^32 like Trendyol's. */
+  function nextPackageId(): string {
+    packageCounter += 1;
+    const base = Number.parseInt(createHash('sha256').update(`${seed}\u0000packages`).digest('hex').slice(0, 6), 16) % 900;
+    return String((5_000 + base) * 1_000_000 + packageCounter);
+  }
+
+  /** A new cargo code for a re-id'd package: past 2^53, as Trendyol's are (kept as a string). */
+  function nextCargoCode(): string {
+    return `72600${String(packageCounter).padStart(14, '0')}`;
+  }
+
+  function setStatus(pkg: Record<string, unknown>, status: string): void {
+    const t = now();
+    pkg.status = status;
+    pkg.shipmentPackageStatus = status;
+    pkg.lastModifiedDate = t;
+    const history = Array.isArray(pkg.packageHistories) ? (pkg.packageHistories as unknown[]) : [];
+    pkg.packageHistories = [...history, { createdDate: t, status }];
+    for (const line of linesOf(pkg)) line.orderLineItemStatusName = status;
+  }
+
+  function linesOf(pkg: Record<string, unknown>): Record<string, unknown>[] {
+    return Array.isArray(pkg.lines) ? (pkg.lines as Record<string, unknown>[]) : [];
+  }
+
+  /** A package the seller may still write to; a dead or unknown id is a 400, as on Trendyol (§5 "id churn"). */
+  function livePackage(packageId: string): Record<string, unknown> {
+    settlePackages();
+    const pkg = packages.get(packageId);
+    if (!pkg) throw orderError(400, `shipment package ${packageId} not found`);
+    if (DEAD.includes(String(pkg.status))) {
+      throw orderError(400, `shipment package ${packageId} is ${String(pkg.status)} and can no longer be updated`);
+    }
+    return pkg;
+  }
+
+  function parseJson(raw: string): Record<string, unknown> {
+    try {
+      const body = JSON.parse(raw) as unknown;
+      if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+    } catch {
+      // answered below
+    }
+    throw orderError(400, 'request body must be a JSON object');
+  }
+
+  /** `lines: [{ lineId, quantity }]` naming lines of the package, each quantity 1..the line's. */
+  function parseLines(pkg: Record<string, unknown>, value: unknown, field = 'lines'): { lineId: string; quantity: number }[] {
+    if (!Array.isArray(value) || value.length === 0) throw orderError(400, `${field} must be a non-empty list`);
+    const have = new Map(linesOf(pkg).map((l) => [String(l.lineId), Number(l.quantity)]));
+    return value.map((item: unknown, i) => {
+      const { lineId, quantity } = (item ?? {}) as Record<string, unknown>;
+      const id = String(lineId);
+      if (!have.has(id)) throw orderError(400, `${field}[${i}].lineId ${id} is not a line of package ${String(pkg.shipmentPackageId)}`);
+      if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > (have.get(id) ?? 0)) {
+        throw orderError(400, `${field}[${i}].quantity must be 1-${have.get(id)}, got ${String(quantity)}`);
+      }
+      return { lineId: id, quantity };
+    });
+  }
+
+  /** updatePackage (§1.5.1): Picking from Created, Invoiced (with params.invoiceNumber) from Picking; nothing else. */
+  function updatePackage(packageId: string, raw: string): unknown {
+    const pkg = livePackage(packageId);
+    const body = parseJson(raw);
+    parseLines(pkg, body.lines);
+    const from = String(pkg.status);
+    const to = body.status;
+    // Choice: the same status again is refused like any other out-of-order move (§1.9 [L]).
+    if (to === 'Picking' && from === 'Created') {
+      setStatus(pkg, 'Picking');
+    } else if (to === 'Invoiced' && from === 'Picking') {
+      const invoiceNumber = (body.params as Record<string, unknown> | undefined)?.invoiceNumber;
+      if (typeof invoiceNumber !== 'string' || invoiceNumber.trim() === '') throw orderError(400, 'params.invoiceNumber is required for Invoiced');
+      setStatus(pkg, 'Invoiced');
+      pkg.invoiceNumber = invoiceNumber;
+    } else if (to === 'Picking' || to === 'Invoiced') {
+      throw orderError(400, `shipment package ${packageId} cannot go from ${from} to ${String(to)}`);
+    } else {
+      throw orderError(400, `status must be Picking or Invoiced, got ${JSON.stringify(to)}`);
+    }
+    return undefined;
+  }
+
+  const REASON_IDS = [500, 501, 502, 504, 505, 506];
+
+  /**
+   * unsupplied (§1.5.2): the package is destroyed; the lines left reappear under the same orderNumber with a new
+   * shipmentPackageId and cargo code (createdBy "cancel", originPackageIds [old]); everything unsupplied → Cancelled.
+   * Choice: the new package starts `Created` (the seller pushes Picking again) and keeps the lines' lineIds.
+   */
+  function unsupplied(packageId: string, raw: string): unknown {
+    const pkg = livePackage(packageId);
+    if (!['Created', 'Picking', 'Invoiced', 'Awaiting'].includes(String(pkg.status))) {
+      throw orderError(400, `shipment package ${packageId} is ${String(pkg.status)}: its lines can no longer be unsupplied`);
+    }
+    const body = parseJson(raw);
+    if (typeof body.reasonId !== 'number' || !REASON_IDS.includes(body.reasonId)) {
+      throw orderError(400, `reasonId must be one of ${REASON_IDS.join(', ')}, got ${JSON.stringify(body.reasonId)}`);
+    }
+    const lines = parseLines(pkg, body.lines);
+    const cut = new Map<string, number>();
+    for (const l of lines) cut.set(l.lineId, (cut.get(l.lineId) ?? 0) + l.quantity);
+    const left = linesOf(pkg)
+      .map((l) => ({ ...l, quantity: Number(l.quantity) - (cut.get(String(l.lineId)) ?? 0) }))
+      .filter((l) => l.quantity > 0);
+    if (left.some((l) => l.quantity < 0) || [...cut].some(([id, n]) => n > Number(linesOf(pkg).find((l) => String(l.lineId) === id)?.quantity))) {
+      throw orderError(400, 'lines: more units than the package holds');
+    }
+    if (left.length === 0) {
+      setStatus(pkg, 'Cancelled');
+      return undefined;
+    }
+    setStatus(pkg, 'UnSupplied');
+    spawn(pkg, left, 'cancel', 'Created');
+    return undefined;
+  }
+
+  function spawn(parent: Record<string, unknown>, lines: Record<string, unknown>[], createdBy: string, status: string): string {
+    const id = nextPackageId();
+    const child: Record<string, unknown> = {
+      ...structuredClone(parent),
+      shipmentPackageId: Number(id),
+      createdBy,
+      originPackageIds: [Number(parent.shipmentPackageId)],
+      cargoTrackingNumber: nextCargoCode(),
+      invoiceLink: null,
+      invoiceNumber: null,
+      packageHistories: [],
+      lines: lines.map((l) => ({ ...l })),
+    };
+    child.packageTotalPrice = lines.reduce((sum, l) => sum + Number(l.lineUnitPrice ?? 0) * Number(l.quantity), 0);
+    setStatus(child, status);
+    packages.set(id, child);
+    return id;
+  }
+
+  /**
+   * split-packages (§1.5.3): `{ splitPackages: [{ packageDetails: [{ orderLineId, quantities }] }] }`; lines (or
+   * units) left out make one more package. Asynchronous: 200 at once, the children appear `splitDelayMs` later.
+   */
+  function splitPackages(packageId: string, raw: string): unknown {
+    const pkg = livePackage(packageId);
+    if (!['Created', 'Picking'].includes(String(pkg.status))) {
+      throw orderError(400, `shipment package ${packageId} is ${String(pkg.status)}: only Created or Picking packages can be split`);
+    }
+    const body = parseJson(raw);
+    if (!Array.isArray(body.splitPackages) || body.splitPackages.length === 0) throw orderError(400, 'splitPackages must be a non-empty list');
+    const remaining = new Map(linesOf(pkg).map((l) => [String(l.lineId), Number(l.quantity)]));
+    const groups = body.splitPackages.map((group: unknown, g) => {
+      const details = (group as Record<string, unknown> | null)?.packageDetails;
+      if (!Array.isArray(details) || details.length === 0) throw orderError(400, `splitPackages[${g}].packageDetails must be a non-empty list`);
+      return details.map((d: unknown, i) => {
+        const { orderLineId, quantities } = (d ?? {}) as Record<string, unknown>;
+        const id = String(orderLineId);
+        const left = remaining.get(id);
+        if (left === undefined) throw orderError(400, `splitPackages[${g}].packageDetails[${i}].orderLineId ${id} is not a line of the package`);
+        if (typeof quantities !== 'number' || !Number.isInteger(quantities) || quantities < 1 || quantities > left) {
+          throw orderError(400, `splitPackages[${g}].packageDetails[${i}].quantities must be 1-${left}, got ${String(quantities)}`);
+        }
+        remaining.set(id, left - quantities);
+        return { lineId: id, quantity: quantities };
+      });
+    });
+    const rest = [...remaining].filter(([, n]) => n > 0).map(([lineId, quantity]) => ({ lineId, quantity }));
+    if (rest.length > 0) groups.push(rest);
+    if (groups.length < 2) throw orderError(400, 'a split must make at least two packages');
+    pendingSplits.push({ at: now() + splitDelayMs, parentId: packageId, groups });
+    return undefined;
+  }
+
+  /** Applies the splits whose delay has passed: children Created (createdBy "split"), the parent UnPacked. */
+  function settlePackages(): void {
+    const t = now();
+    for (let i = 0; i < pendingSplits.length; ) {
+      const split = pendingSplits[i]!;
+      if (split.at > t) {
+        i++;
+        continue;
+      }
+      pendingSplits.splice(i, 1);
+      const parent = packages.get(split.parentId);
+      if (!parent || DEAD.includes(String(parent.status))) continue;
+      const byId = new Map(linesOf(parent).map((l) => [String(l.lineId), l]));
+      for (const group of split.groups) {
+        spawn(parent, group.map((g) => ({ ...byId.get(g.lineId), quantity: g.quantity })), 'split', 'Created');
+      }
+      setStatus(parent, 'UnPacked');
+    }
+  }
+
+  /** updateTrackingNumber (§1.5.4, seller-contracted cargo): only in Picking, Invoiced or Shipped. */
+  function trackingDetails(packageId: string, raw: string): unknown {
+    const pkg = livePackage(packageId);
+    const body = parseJson(raw);
+    const number = body.trackingNumber ?? body.cargoSenderNumber;
+    if (typeof number !== 'string' || number.trim() === '') throw orderError(400, 'trackingNumber (or cargoSenderNumber) is required');
+    if (typeof body.providerCode !== 'string' || body.providerCode === '') throw orderError(400, 'providerCode is required');
+    if (!['Picking', 'Invoiced', 'Shipped'].includes(String(pkg.status))) {
+      throw orderError(400, 'Shipment Update Edilebilir Bir Durumda Değil.');
+    }
+    pkg.cargoTrackingNumber = number;
+    pkg.cargoProviderCode = body.providerCode;
+    pkg.lastModifiedDate = now();
+    return undefined;
+  }
+
+  /** sendInvoiceLink (§1.5.5): 201; 409 when the package has an invoice or the link serves another package. */
+  function sendInvoiceLink(raw: string): { status: number; body: unknown } {
+    const body = parseJson(raw);
+    const link = body.invoiceLink;
+    if (typeof link !== 'string' || !/^https?:\/\//.test(link)) throw orderError(400, 'invoiceLink must be an http(s) URL');
+    const packageId = String(body.shipmentPackageId);
+    settlePackages();
+    const pkg = packages.get(packageId);
+    if (!pkg) throw orderError(400, `shipmentPackageId ${packageId} not found`);
+    if (body.invoiceNumber !== undefined && (typeof body.invoiceNumber !== 'string' || !/^[A-Za-z0-9]{3}\d{13}$/.test(body.invoiceNumber))) {
+      throw orderError(400, `invoiceNumber must match ^[A-Za-z0-9]{3}\\d{13}$, got ${JSON.stringify(body.invoiceNumber)}`);
+    }
+    if (body.invoiceDateTime !== undefined) {
+      const t = body.invoiceDateTime;
+      if (typeof t !== 'number' || t <= 0 || !/^(\d{10}|\d{13})$/.test(String(t))) throw orderError(400, 'invoiceDateTime must be epoch seconds or ms (10 or 13 digits)');
+    }
+    if (pkg.invoiceLink) throw orderError(409, `shipment package ${packageId} already has an invoice`);
+    const owner = invoiceLinks.get(link);
+    if (owner !== undefined && owner !== packageId) throw orderError(409, `invoice link already used for shipment package ${owner}`);
+    invoiceLinks.set(link, packageId);
+    pkg.invoiceLink = link;
+    if (typeof body.invoiceNumber === 'string') pkg.invoiceNumber = body.invoiceNumber;
+    pkg.lastModifiedDate = now();
+    return { status: 201, body: undefined };
+  }
+
+  /** getShipmentPackages (§1.3), paged. Choice: with `orderNumber` no date window applies (one order's packages). */
+  function list(query: URLSearchParams): unknown {
+    settlePackages();
+    const size = Number(query.get('size') ?? 200);
+    const page = Number(query.get('page') ?? 0);
+    if (!Number.isInteger(size) || size < 1 || size > 200) throw orderError(400, 'size must be 1-200');
+    if (!Number.isInteger(page) || page < 0) throw orderError(400, 'page must be 0 or more');
+    const orderNumber = query.get('orderNumber');
+    const status = query.get('status');
+    const ids = query.get('shipmentPackageIds')?.split(',').filter(Boolean);
+    const matching = [...packages.values()]
+      .filter((p) => (orderNumber === null || String(p.orderNumber) === orderNumber) && (status === null || p.status === status))
+      .filter((p) => !ids || ids.includes(String(p.shipmentPackageId)))
+      .sort((a, b) => Number(a.lastModifiedDate) - Number(b.lastModifiedDate));
+    const reachable = page * size < 10_000 ? matching.slice(page * size, page * size + size) : [];
+    return { page, size, totalPages: Math.ceil(matching.length / size), totalElements: matching.length, content: structuredClone(reachable) };
+  }
+
   type Route = { endpoint: string; handle: (raw: string) => unknown; sellerId: string };
 
   function route(method: string, path: string, query: URLSearchParams): Route | undefined {
     const streamPath = /^\/integration\/order\/sellers\/([^/]+)\/orders\/stream$/.exec(path);
     if (method === 'GET' && streamPath) {
       return { endpoint: 'GET orders/stream', sellerId: decodeURIComponent(streamPath[1] ?? ''), handle: () => stream(query) };
+    }
+    const listPath = /^\/integration\/order\/sellers\/([^/]+)\/orders$/.exec(path);
+    if (method === 'GET' && listPath) {
+      return { endpoint: 'GET orders', sellerId: decodeURIComponent(listPath[1] ?? ''), handle: () => list(query) };
+    }
+    const pkgPath = /^\/integration\/order\/sellers\/([^/]+)\/shipment-packages\/([^/]+)(\/items\/unsupplied|\/split-packages|\/tracking-details)?$/.exec(path);
+    if (pkgPath) {
+      const pathSeller = decodeURIComponent(pkgPath[1] ?? '');
+      const packageId = decodeURIComponent(pkgPath[2] ?? '');
+      const tail = pkgPath[3];
+      if (method === 'PUT' && tail === undefined) return { endpoint: 'PUT shipment-packages', sellerId: pathSeller, handle: (raw) => updatePackage(packageId, raw) };
+      if (method === 'PUT' && tail === '/items/unsupplied') return { endpoint: 'PUT unsupplied', sellerId: pathSeller, handle: (raw) => unsupplied(packageId, raw) };
+      if (method === 'POST' && tail === '/split-packages') return { endpoint: 'POST split-packages', sellerId: pathSeller, handle: (raw) => splitPackages(packageId, raw) };
+      if (method === 'PUT' && tail === '/tracking-details') return { endpoint: 'PUT tracking-details', sellerId: pathSeller, handle: (raw) => trackingDetails(packageId, raw) };
+    }
+    const invoicePath = /^\/integration\/sellers\/([^/]+)\/seller-invoice-links$/.exec(path);
+    if (method === 'POST' && invoicePath) {
+      return { endpoint: 'POST seller-invoice-links', sellerId: decodeURIComponent(invoicePath[1] ?? ''), handle: (raw) => new Answered(sendInvoiceLink(raw)) };
     }
     const submitPath = /^\/integration\/inventory\/sellers\/([^/]+)\/products\/price-and-inventory$/.exec(path);
     if (method === 'POST' && submitPath) {
@@ -473,6 +776,23 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     // The admin side is not the marketplace: no auth, no rate limit, and not in the request log.
+    if (method === 'POST' && path === '/__admin/packages') {
+      // A buyer ordered on Trendyol: the package appears in the seller's stream (and in the package list).
+      let pkg: unknown;
+      try {
+        pkg = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+      } catch {
+        pkg = null;
+      }
+      const id = (pkg as { shipmentPackageId?: unknown } | null)?.shipmentPackageId;
+      if (typeof pkg !== 'object' || pkg === null || (typeof id !== 'string' && typeof id !== 'number')) {
+        send(res, 400, { error: 'body must be a ShipmentPackage with a shipmentPackageId' });
+        return;
+      }
+      state.addPackage(pkg as Parameters<TrendyolSimulatorState['addPackage']>[0]);
+      send(res, 201, { shipmentPackageId: String(id) });
+      return;
+    }
     if (path.startsWith('/__admin/')) {
       const { status, body } = admin(method, path);
       send(res, status, body);
@@ -511,7 +831,9 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
       // Choice: the 429 body is the bare text `too.many.requests` with no rate headers (§1.8 names only the text).
       if (rateLimited(found.endpoint)) throw new HttpError(429, 'too.many.requests');
       authenticate(req, found.sellerId);
-      answer(200, found.handle(raw));
+      const result = found.handle(raw);
+      if (result instanceof Answered) answer(result.status, result.body);
+      else answer(200, result);
     } catch (err) {
       if (err instanceof HttpError) answer(err.status, err.body);
       else answer(500, { error: 'Internal Server Error', message: 'simulator failure' });
@@ -541,6 +863,15 @@ export async function startTrendyolSimulator(options: TrendyolSimulatorOptions):
       for (const barcode of barcodes) listed.add(normalizeTrendyolBarcode(barcode));
     },
     stock,
+    package(packageId) {
+      settlePackages();
+      const pkg = packages.get(String(packageId));
+      return pkg ? structuredClone(pkg) : undefined;
+    },
+    packagesOf(orderNumber) {
+      settlePackages();
+      return structuredClone([...packages.values()].filter((p) => String(p.orderNumber) === orderNumber));
+    },
     requests: () => structuredClone(log),
     faults: {
       next(path, response) {

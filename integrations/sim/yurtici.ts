@@ -10,6 +10,7 @@ import {
   type RunningSimulator,
   serve,
   sharedAdmin,
+  shipmentAdmin,
   type SimClock,
   type SimRequest,
   type SimResponse,
@@ -50,6 +51,12 @@ export const YURTICI_ERR = {
    * CNL/ISC), which is what the simulator's refusal row carries too.
    */
   cannotCancel: '82521',
+  /**
+   * [choice] §4.1 binds credentials to a payment type but gives no code for a collection (ttInvoiceAmount) sent
+   * with a sender-pays account, nor for an unreadable amount; these two are the simulator's own.
+   */
+  collectionNotAllowed: '60031',
+  collectionAmountInvalid: '60032',
 } as const;
 
 /** [choice] §4.1 gives no text for unknown credentials; the outResult the simulator answers with. */
@@ -146,6 +153,8 @@ export interface YurticiShipment {
   cityName: string;
   townName: string;
   cargoCount: number;
+  /** Cash on delivery: what the courier collects (ttInvoiceAmount) and how (ttCollectionType), as sent. */
+  collection?: { type: string; amount: string; documentId: string };
   jobId: string;
   docId: string;
   createdAt: number;
@@ -344,6 +353,16 @@ export async function startYurticiSimulator(
       // [choice] cargoKeys are one space across accounts (the key is a barcode on a parcel), so a key another
       // account used is 60020 too; query and cancel only see the account's own shipments.
       if (shipments.has(cargoKey)) return refuse(YURTICI_ERR.cargoKeyExists, `${cargoKey} cargoKey daha önce kullanılmış.`);
+      const amount = childText(vo, 'ttInvoiceAmount') ?? '';
+      let collection: YurticiShipment['collection'];
+      if (amount !== '' && Number(amount) !== 0) {
+        if (!/^\d+(\.\d{1,2})?$/.test(amount)) return refuse(YURTICI_ERR.collectionAmountInvalid, `ttInvoiceAmount geçersiz: ${amount}`);
+        // §4.1: a sender-pays account cannot ship cash on delivery; the collection account can.
+        if (account.paymentType !== 'receiver') {
+          return refuse(YURTICI_ERR.collectionNotAllowed, 'Tahsilatlı teslimat bu kullanıcı ile gönderilemez (gönderici ödemeli hesap).');
+        }
+        collection = { type: childText(vo, 'ttCollectionType') ?? '', amount, documentId: childText(vo, 'ttDocumentId') ?? '' };
+      }
       // [choice] Rows are independent: the good rows of a request are created even when another row fails.
       jobId ??= String(7_000_000 + ++jobSeq);
       const count = Number(childText(vo, 'cargoCount') ?? '1');
@@ -358,6 +377,7 @@ export async function startYurticiSimulator(
         cityName: childText(vo, 'cityName') ?? '',
         townName: childText(vo, 'townName') ?? '',
         cargoCount: Number.isInteger(count) && count > 0 ? count : 1,
+        ...(collection ? { collection } : {}),
         jobId,
         docId: String(110_000_000_000 + ++docSeq),
         createdAt: now,
@@ -525,22 +545,16 @@ export async function startYurticiSimulator(
   function admin(req: SimRequest): SimResponse {
     const shared = sharedAdmin(req, { clock, log: state.requests, faults });
     if (shared) return shared;
-    const m = /^\/__admin\/shipments\/([^/]+)(?:\/(fail-delivery|return))?$/.exec(req.path);
-    const key = m?.[1] ? decodeURIComponent(m[1]) : undefined;
-    if (key !== undefined) {
-      const s = shipments.get(key);
-      if (!s) return { status: 404, body: { message: `no shipment with cargoKey ${key}` } };
-      if (req.method === 'GET' && !m?.[2]) return { status: 200, body: { ...s, view: view(s, clock.now()) } };
-      if (req.method === 'POST' && m?.[2]) {
-        try {
-          if (m[2] === 'fail-delivery') state.failDelivery(key);
-          else state.returnToSender(key);
-        } catch (err) {
-          return { status: 409, body: { message: err instanceof Error ? err.message : String(err) } };
-        }
-        return { status: 204 };
-      }
-    }
+    const one = shipmentAdmin(req, {
+      collection: 'shipments',
+      keyName: 'cargoKey',
+      noun: 'shipment',
+      find: (key) => shipments.get(key),
+      view: (record) => view(record, clock.now()),
+      failDelivery: (key) => state.failDelivery(key),
+      returnToSender: (key) => state.returnToSender(key),
+    });
+    if (one) return one;
     return { status: 404, body: { message: 'unknown admin route' } };
   }
 

@@ -75,7 +75,7 @@ export function createTrendyolStockFeed(options: TrendyolStockFeedOptions): Chan
  * the refusal is (shared by the stock feed and the package stream).
  */
 export function createTrendyolHttp(options: TrendyolStockFeedOptions): {
-  call: (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+  call: (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => Promise<unknown>;
   seller: string;
 } {
   if (!/^[A-Za-z0-9]{1,30}$/.test(options.integrator)) {
@@ -92,7 +92,7 @@ export function createTrendyolHttp(options: TrendyolStockFeedOptions): {
     accept: 'application/json',
   };
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     let text: string;
     try {
@@ -108,6 +108,8 @@ export function createTrendyolHttp(options: TrendyolStockFeedOptions): {
       throw new ChannelError(CHANNEL, 'unavailable', `${method} ${path}: ${reason}`);
     }
     if (res.ok) {
+      // The package writes answer 200/201 with an empty body (§1.5.1).
+      if (text.trim() === '') return null;
       try {
         return JSON.parse(text) as unknown;
       } catch {

@@ -1,68 +1,30 @@
 // Yurtiçi Kargo's ShippingOrderDispatcherServices (CONNECTORS.md §4.1) from the OMS's side: create, track and
 // cancel shipments by the cargoKey the OMS chooses. Business errors arrive inside HTTP 200 (`outFlag`, per-row
 // `errCode`) and are turned into CarrierError kinds here; tracking is normalized onto §4.4's vocabulary with the
-// raw codes kept next to it. Not wired into the worker yet (issue 7): a standalone client with its own tests.
+// raw codes kept next to it. The worker reaches it as a carrier protocol (protocol.ts) behind the carrier gateway.
+import { postSoap } from '../soap-call';
 import type { FetchLike } from '../channel-http';
 import {
   child,
   childrenNamed,
   childText,
   findDeep,
-  parseSoapEnvelope,
   soapEnvelope,
   type XmlElement,
   type XmlFields,
-  XmlParseError,
   YURTICI_SERVICE_PATH,
 } from './soap';
 
 const CARRIER = 'yurtici';
 
-/** §4.4's normalized tracking vocabulary. */
-export const TRACKING_STATUSES = [
-  'label_created',
-  'picked_up',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-  'delivery_failed',
-  'returned_to_sender',
-] as const;
-export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
+import { CarrierError, TRACKING_STATUSES, type CarrierErrorKind, type TrackingStatus } from '../carrier-protocol';
+
+export { CarrierError, TRACKING_STATUSES, type CarrierErrorKind, type TrackingStatus };
 /**
  * What a query can say of one key: the vocabulary, `canceled` (CNL/ISC/BI, outside the set per §4.4),
  * `not_found` (error row 82519) or `unknown` (a code this client does not know: keep the last state, flag it).
  */
 export type YurticiTrackingStatus = TrackingStatus | 'canceled' | 'not_found' | 'unknown';
-
-/** Why a carrier call failed; only `unavailable` is worth retrying as is. */
-export type CarrierErrorKind =
-  /** Unknown credentials (outFlag 1 without rows), or an HTTP 401/403 in front of the service (IP allow-list). */
-  | 'auth'
-  /** The carrier refused this request (a row's errCode, a Client fault, a 4xx): retrying the same will not help. */
-  | 'rejected'
-  /** Network failure, 5xx/Server fault, outFlag 2 or errCode 936 (unexpected), or an answer that cannot be read. */
-  | 'unavailable';
-
-// [choice] Defined here while Yurtiçi is the only SOAP carrier connector; it names its carrier so Aras and MNG
-// can share it once it moves next to contracts.ts.
-export class CarrierError extends Error {
-  override name = 'CarrierError';
-  constructor(
-    readonly carrier: string,
-    readonly kind: CarrierErrorKind,
-    message: string,
-    /** The carrier's own code (Yurtiçi `errCode`), when it gave one. */
-    readonly errCode?: string,
-    readonly status?: number,
-  ) {
-    super(`${carrier}: ${message}`);
-  }
-
-  get retryable(): boolean {
-    return this.kind === 'unavailable';
-  }
-}
 
 export interface YurticiClientOptions {
   /** The host: `https://ws.yurticikargo.com`, `https://testws.yurticikargo.com`, or the simulator's URL. */
@@ -70,6 +32,11 @@ export interface YurticiClientOptions {
   /** Credentials of one payment type (§4.1: sender-pays and receiver-pays accounts are separate). */
   user: string;
   password: string;
+  /**
+   * The receiver-pays / collection account (§4.1: credentials are bound to a payment type), for cash-on-delivery
+   * shipments; without it a shipment with a collection is refused before it is sent.
+   */
+  cod?: { user: string; password: string } | undefined;
   fetch?: FetchLike;
   timeoutMs?: number;
 }
@@ -125,8 +92,10 @@ export interface YurticiClient {
     invoiceKey: string;
     receiver: YurticiReceiver;
     cargoCount?: number;
+    /** Cash on delivery: the amount (decimal string) the courier collects, sent with the collection account. */
+    codAmount?: string | undefined;
   }): Promise<{ cargoKey: string; jobId: string | undefined; alreadyCreated: boolean }>;
-  /** One result per key, in the order asked. */
+  /** One result per key, in the order asked; keys of either account (main, collection) are found. */
   queryShipments(cargoKeys: string[]): Promise<YurticiTracking[]>;
   cancelShipment(cargoKey: string): Promise<'canceled' | 'already_canceled' | 'too_late'>;
 }
@@ -202,43 +171,21 @@ export function createYurticiClient(options: YurticiClientOptions): YurticiClien
   const url = `${options.baseUrl.replace(/\/+$/, '')}${YURTICI_SERVICE_PATH}`;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const credentials = { wsUserName: options.user, wsPassword: options.password };
+  const codCredentials = options.cod ? { wsUserName: options.cod.user, wsPassword: options.cod.password } : undefined;
 
   /** One operation; resolves with the result VO when outFlag is 0, or 1 with rows to read. */
   async function call(operation: string, fields: XmlFields, resultName: string): Promise<XmlElement> {
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetchImpl(url, {
-        method: 'POST',
-        // SOAP 1.1: text/xml and a SOAPAction header; [choice] empty, which document/literal JAX-WS accepts.
-        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""', accept: 'text/xml' },
-        body: soapEnvelope(operation, fields),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (err) {
-      throw new CarrierError(CARRIER, 'unavailable', `${operation} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    let body;
-    try {
-      body = parseSoapEnvelope(text);
-    } catch (err) {
-      if (!(err instanceof XmlParseError)) throw err;
-      const said = `HTTP ${status} ${text.slice(0, 200)}`;
-      if (status === 401 || status === 403) throw new CarrierError(CARRIER, 'auth', `${operation} refused: ${said}`, undefined, status);
-      if (status >= 400 && status < 500) throw new CarrierError(CARRIER, 'rejected', `${operation} refused: ${said}`, undefined, status);
-      throw new CarrierError(CARRIER, 'unavailable', `${operation}: unreadable answer (${err.message}): ${said}`, undefined, status);
-    }
-    if (body.kind === 'fault') {
-      // A Client fault is a request the service cannot read: our bug, not worth a retry.
-      const kind = /(^|:)Client$/.test(body.code) ? 'rejected' : 'unavailable';
-      throw new CarrierError(CARRIER, kind, `${operation} fault ${body.code}: ${body.message}`, undefined, status);
-    }
-    if (status < 200 || status >= 300) {
-      throw new CarrierError(CARRIER, status === 401 || status === 403 ? 'auth' : status >= 500 ? 'unavailable' : 'rejected', `${operation}: HTTP ${status}`, undefined, status);
-    }
-    const result = body.element.name === resultName ? body.element : findDeep(body.element, resultName);
+    // SOAP 1.1: text/xml and a SOAPAction header; [choice] empty, which document/literal JAX-WS accepts.
+    const { status, element } = await postSoap({
+      carrier: CARRIER,
+      fetch: fetchImpl,
+      url,
+      soapAction: '""',
+      envelope: soapEnvelope(operation, fields),
+      timeoutMs,
+      what: operation,
+    });
+    const result = element.name === resultName ? element : findDeep(element, resultName);
     if (!result) throw new CarrierError(CARRIER, 'unavailable', `${operation}: no ${resultName} in the answer`, undefined, status);
     const outFlag = childText(result, 'outFlag');
     const outResult = childText(result, 'outResult') ?? '';
@@ -295,11 +242,23 @@ export function createYurticiClient(options: YurticiClientOptions): YurticiClien
     };
   }
 
+  /**
+   * Each account sees only its own shipments (§4.1), so keys the main account does not know are asked again of
+   * the collection account: one call in the usual case, two when cash-on-delivery shipments are among the keys.
+   */
   async function queryShipments(cargoKeys: string[]): Promise<YurticiTracking[]> {
+    const found = await queryAs(credentials, cargoKeys);
+    const missing = found.filter((t) => t.status === 'not_found').map((t) => t.cargoKey);
+    if (!codCredentials || missing.length === 0) return found;
+    const again = new Map((await queryAs(codCredentials, missing)).map((t) => [t.cargoKey, t]));
+    return found.map((t) => again.get(t.cargoKey) ?? t);
+  }
+
+  async function queryAs(account: typeof credentials, cargoKeys: string[]): Promise<YurticiTracking[]> {
     if (cargoKeys.length === 0) return [];
     const result = await call(
       'queryShipment',
-      { ...credentials, wsLanguage: 'TR', keys: cargoKeys, keyType: 0, addHistoricalData: true, onlyTracking: false },
+      { ...account, wsLanguage: 'TR', keys: cargoKeys, keyType: 0, addHistoricalData: true, onlyTracking: false },
       'ShippingDeliveryVO',
     );
     const rows = childrenNamed(result, 'shippingDeliveryDetailVO');
@@ -314,11 +273,18 @@ export function createYurticiClient(options: YurticiClientOptions): YurticiClien
   }
 
   return {
-    async createShipment({ cargoKey, invoiceKey, receiver, cargoCount }) {
+    async createShipment({ cargoKey, invoiceKey, receiver, cargoCount, codAmount }) {
+      if (codAmount !== undefined && !codCredentials) {
+        throw new CarrierError(
+          CARRIER,
+          'rejected',
+          `createShipment ${cargoKey}: cash on delivery (${codAmount}) needs Yurtiçi's collection account; set YURTICI_COD_USERNAME and YURTICI_COD_PASSWORD`,
+        );
+      }
       const result = await call(
         'createShipment',
         {
-          ...credentials,
+          ...(codAmount !== undefined && codCredentials ? codCredentials : credentials),
           userLanguage: 'TR',
           ShippingOrderVO: {
             cargoKey,
@@ -329,6 +295,11 @@ export function createYurticiClient(options: YurticiClientOptions): YurticiClien
             cityName: receiver.city,
             townName: receiver.town,
             cargoCount: cargoCount ?? 1,
+            // [choice] §4.1 names the collection fields without their values: ttCollectionType 0 (cash at the
+            // door), the amount with a dot, the order's reference as the document, ttDocumentSaveType 0.
+            ...(codAmount !== undefined
+              ? { ttCollectionType: 0, ttInvoiceAmount: codAmount, ttDocumentId: invoiceKey, ttDocumentSaveType: 0 }
+              : {}),
           },
         },
         'ShippingOrderResultVO',
@@ -357,19 +328,29 @@ export function createYurticiClient(options: YurticiClientOptions): YurticiClien
     queryShipments,
 
     async cancelShipment(cargoKey) {
-      const result = await call('cancelShipment', { ...credentials, userLanguage: 'TR', cargoKeys: [cargoKey] }, 'ShippingOrderResultVO');
-      const row = childrenNamed(result, 'shippingCancelDetailVO').find((r) => childText(r, 'cargoKey') === cargoKey);
-      if (!row) throw new CarrierError(CARRIER, 'unavailable', `cancelShipment ${cargoKey}: no result row`);
-      const operationStatus = childText(row, 'operationStatus');
-      const errCode = childText(row, 'errCode');
-      if (errCode === ERR_ALREADY_CANCELLED || operationStatus === 'ISC') return 'already_canceled';
-      if (!errCode || errCode === '0') {
-        if (operationStatus === 'CNL' || operationStatus === 'BI') return 'canceled';
-        throw new CarrierError(CARRIER, 'unavailable', `cancelShipment ${cargoKey}: no error, but operationStatus ${operationStatus ?? '(none)'}`);
+      try {
+        return await cancelAs(credentials, cargoKey);
+      } catch (err) {
+        // Not the main account's: a cash-on-delivery shipment lives under the collection account.
+        if (codCredentials && err instanceof CarrierError && err.errCode === ERR_NOT_FOUND) return cancelAs(codCredentials, cargoKey);
+        throw err;
       }
-      // §4.1 gives no code for "too late"; the row's status says the branch already has the parcel.
-      if (operationStatus === 'ISR' || operationStatus === 'IND' || operationStatus === 'DLV') return 'too_late';
-      throw rowError('cancelShipment', row, cargoKey) as CarrierError;
     },
   };
+
+  async function cancelAs(account: typeof credentials, cargoKey: string): Promise<'canceled' | 'already_canceled' | 'too_late'> {
+    const result = await call('cancelShipment', { ...account, userLanguage: 'TR', cargoKeys: [cargoKey] }, 'ShippingOrderResultVO');
+    const row = childrenNamed(result, 'shippingCancelDetailVO').find((r) => childText(r, 'cargoKey') === cargoKey);
+    if (!row) throw new CarrierError(CARRIER, 'unavailable', `cancelShipment ${cargoKey}: no result row`);
+    const operationStatus = childText(row, 'operationStatus');
+    const errCode = childText(row, 'errCode');
+    if (errCode === ERR_ALREADY_CANCELLED || operationStatus === 'ISC') return 'already_canceled';
+    if (!errCode || errCode === '0') {
+      if (operationStatus === 'CNL' || operationStatus === 'BI') return 'canceled';
+      throw new CarrierError(CARRIER, 'unavailable', `cancelShipment ${cargoKey}: no error, but operationStatus ${operationStatus ?? '(none)'}`);
+    }
+    // §4.1 gives no code for "too late"; the row's status says the branch already has the parcel.
+    if (operationStatus === 'ISR' || operationStatus === 'IND' || operationStatus === 'DLV') return 'too_late';
+    throw rowError('cancelShipment', row, cargoKey) as CarrierError;
+  }
 }

@@ -52,13 +52,28 @@ export function xmlElement(name: string, value: XmlValue): string {
 /**
  * A SOAP 1.1 envelope whose body is `<ship:{operation}>` with unqualified children (the service is JAX-WS,
  * elementFormDefault unqualified, which is how §4.1's sample writes `<wsUserName/>` without a prefix).
+ * With `target`, the operation element declares that namespace instead: as the default namespace when no prefix
+ * is given (`<SetOrder xmlns="http://tempuri.org/">`, so the children are qualified too, as .NET services expect).
  */
-export function soapEnvelope(operation: string, fields: XmlFields): string {
+export function soapEnvelope(operation: string, fields: XmlFields, target?: { namespace: string; prefix?: string }): string {
+  if (!target) {
+    return (
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns:ship="${YURTICI_NS}">` +
+      '<soapenv:Body>' +
+      xmlElement(`ship:${operation}`, fields) +
+      '</soapenv:Body></soapenv:Envelope>'
+    );
+  }
+  const tag = target.prefix ? `${target.prefix}:${operation}` : operation;
+  const declaration = target.prefix ? `xmlns:${target.prefix}` : 'xmlns';
+  const inner = Object.entries(fields)
+    .map(([name, value]) => xmlElement(name, value))
+    .join('');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns:ship="${YURTICI_NS}">` +
-    '<soapenv:Body>' +
-    xmlElement(`ship:${operation}`, fields) +
+    `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}"><soapenv:Body>` +
+    `<${tag} ${declaration}="${escapeXml(target.namespace)}">${inner}</${tag}>` +
     '</soapenv:Body></soapenv:Envelope>'
   );
 }

@@ -19,8 +19,10 @@ import {
   type TemporalHandle,
 } from '../../workers/system';
 import type { MarketplaceSimulators } from '../../workers/marketplaces';
+import type { CarrierSimulators } from '../../workers/carriers';
 import { createTestDb, type DbKind, type TestDb } from './db';
 import { workflowBundle } from './workflow-env';
+import { createProcessRegistry } from '../../workers/metrics';
 
 /** The keys the system is configured with (the dev defaults). */
 export const KEYS = {
@@ -46,6 +48,8 @@ export interface TestSystem {
   simulators: Simulators;
   /** The marketplaces' HTTP simulators the worker started (Trendyol, Hepsiburada, n11). */
   marketplaces: MarketplaceSimulators;
+  /** The carriers' HTTP/SOAP simulators the worker started (those in OMS_CARRIER_CONNECTORS). */
+  carriers: CarrierSimulators;
   /** Starts the worker when the system was started without one (`{ worker: false }`); no-op when it runs. */
   startWorker(): Promise<void>;
   /** Stops the worker (orders' workflows then get no answer until startWorker); no-op when none runs. */
@@ -119,15 +123,19 @@ export async function startSystem(
       ...env,
     });
     const temporal = await connectTemporal(config, { embeddedPort: undefined, dataDir: null });
+    // One registry for API and worker, as `npm start` has: GET /metrics shows the workflows' counters too.
+    const registry = createProcessRegistry();
     stops.push(() => temporal.close());
     let worker: RunningWorker | undefined;
     let simulators: Simulators | undefined;
     let marketplaces: MarketplaceSimulators | undefined;
+    let carriers: CarrierSimulators | undefined;
     const runWorker = async () => {
       if (worker) return;
-      worker = await startWorker(config, temporal, db.orm, { workflowBundle: await bundle });
+      worker = await startWorker(config, temporal, db.orm, { workflowBundle: await bundle, registry });
       simulators = worker.simulators;
       marketplaces = worker.marketplaces;
+      carriers = worker.carriers;
     };
     const stopWorker = async () => {
       const running = worker;
@@ -136,7 +144,7 @@ export async function startSystem(
     };
     if (options.worker !== false) await runWorker();
     stops.push(stopWorker);
-    const api: RunningApi = await startApi(config, temporal, db.orm, 0);
+    const api: RunningApi = await startApi(config, temporal, db.orm, 0, { registry });
     stops.push(() => api.close());
     const baseUrl = api.url;
 
@@ -158,6 +166,10 @@ export async function startSystem(
       get marketplaces(): MarketplaceSimulators {
         if (!marketplaces) throw new Error('no worker has been started, so there are no marketplace simulators yet');
         return marketplaces;
+      },
+      get carriers(): CarrierSimulators {
+        if (!carriers) throw new Error('no worker has been started, so there are no carrier simulators yet');
+        return carriers;
       },
       startWorker: runWorker,
       stopWorker,
@@ -357,4 +369,16 @@ export function withSystem(kind: DbKind, use: (sys: TestSystem) => void, env: Re
   afterAll(async () => {
     await sys?.shutdown();
   });
+}
+
+/** A card order in picking whose label the carrier refuses for good: it waits for an operator at create_shipment. */
+export async function orderStuckAtLabel(sys: TestSystem, onHand = 1): Promise<OrderView> {
+  const sku = await seedSku(sys, onHand);
+  const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
+  await authorize(sys, order);
+  await waitForStatus(sys, order.id, 'picking');
+  sys.simulators.faults.set('carrier.createShipment', 'always', 'permanent');
+  await packed(sys, order.id);
+  await eventually(async () => expect((await getOrder(sys, order.id)).attention?.step).toBe('create_shipment'));
+  return order;
 }

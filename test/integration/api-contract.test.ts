@@ -67,6 +67,7 @@ function throwingGateway(): OrderGateway {
     'rejectFulfillment',
     'ping',
     'pingWorkers',
+    'writeBackQueue',
   ];
   return Object.fromEntries(names.map((n) => [n, method(n)])) as unknown as OrderGateway;
 }
@@ -244,6 +245,19 @@ describe('authentication and authorization', () => {
     expect((await call('GET', '/inventory/SKU-1', { headers: { authorization: `Basic ${WEBSTORE}` } })).status).toBe(
       401,
     );
+  });
+
+  it("refuses Hepsiburada's webhook routes with 503 while HEPSIBURADA_WEBHOOK_USERNAME/_PASSWORD are not set, whatever the credentials", async () => {
+    expect(config.marketplaces.hepsiburada.webhook).toBeNull();
+    const auth = { authorization: `Basic ${Buffer.from('hepsiburada:anything-at-all-0000').toString('base64')}` };
+    for (const [method, path] of [['POST', '/webhooks/hepsiburada/orders'], ['PUT', '/webhooks/hepsiburada/packages/P-1/intransit']] as const) {
+      const res = await call(method, path, { json: { items: [] }, headers: auth });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual({
+        code: 'unavailable',
+        message: 'Hepsiburada webhook is not configured: set HEPSIBURADA_WEBHOOK_USERNAME and HEPSIBURADA_WEBHOOK_PASSWORD',
+      });
+    }
   });
 
   it('answers 403 when a channel key tries an operator action', async () => {
@@ -738,12 +752,16 @@ describe('service endpoints', () => {
         'POST /orders',
         'GET /orders',
         'GET /orders/{id}',
+        'GET /orders/attention',
+        'GET /orders/{id}/channel-packages',
         'POST /orders/{id}/cancel',
         'POST /orders/{id}/returns',
         'POST /orders/{id}/retry',
         'POST /orders/{id}/skip',
         'POST /orders/{id}/refund-decision',
         'GET /inventory/{sku}',
+        'GET /inventory/{sku}/movements',
+        'GET /inventory/{sku}/reservations',
         'PUT /inventory/{sku}',
         'POST /inventory/{sku}/adjustments',
         'POST /inventory/{sku}/repair',
@@ -754,6 +772,14 @@ describe('service endpoints', () => {
         'GET /integrations',
         'POST /integrations/stock-feeds/{account}/resync',
         'POST /webhooks/trendyol',
+        'POST /webhooks/hepsiburada/orders',
+        'POST /webhooks/hepsiburada/packages',
+        'PUT /webhooks/hepsiburada/lineitems/{lineitemid}/cancel',
+        'PUT /webhooks/hepsiburada/packages/{packagenumber}/unpack',
+        'PUT /webhooks/hepsiburada/packages/{packagenumber}/intransit',
+        'PUT /webhooks/hepsiburada/packages/{packagenumber}/deliver',
+        'PUT /webhooks/hepsiburada/packages/{packagenumber}/undeliver',
+        'PUT /webhooks/hepsiburada/orders/{ordernumber}/shippingaddress',
         'POST /callbacks/payments',
         'POST /callbacks/carriers/{carrier}',
         'POST /callbacks/warehouse',
@@ -775,7 +801,7 @@ describe('service endpoints', () => {
       'marketplace',
     ]);
     const list = answer.body.paths['/orders'].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(list).toEqual(['channel', 'cursor', 'limit', 'needsAttention', 'status']);
+    expect(list).toEqual(['channel', 'cursor', 'email', 'externalOrderId', 'limit', 'location', 'needsAttention', 'sort', 'status', 'step', 'trackingNumber']);
   });
 
   it('reports health, naming the failing part', async () => {

@@ -1,35 +1,7 @@
 // `npm run bench -- --quick` end to end, as a reader runs it: its own embedded Temporal server, a fresh SQLite file,
 // the OMS driven over HTTP and the bare reference workflow on the same server. A smoke test of what the bench prints,
 // never of how fast anything was: the machine's speed drifts too much for that.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-
-interface BenchRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBench(args: string[], timeoutMs: number): Promise<BenchRun> {
-  // Only the flags under test: BENCH_* variables of the caller's shell would change the run.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BENCH_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, 'scripts/bench.ts', ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runBench, type BenchRun } from '../helpers/bench-run';
 
 interface RoundFigures {
   round: number;
@@ -63,8 +35,26 @@ interface BenchJson {
     cpuVersusSingleUnit: number;
     shape: { oms: Record<string, number>; bare: Record<string, number> } | null;
   } | null;
+  latencyUnderLoad: {
+    capacity: number;
+    rate: number;
+    rateFrom: string;
+    seconds: number;
+    oms: { lifecycles: number; failed: number; postOrdersMs: Spread; callbacksMs: Spread; byKindMs: Record<string, Spread> };
+    bare: { lifecycles: number; failed: number; startMs: Spread; signalMs: Spread };
+    ratios: { postOrders: { p99Ratio: number; within: boolean }; callbacks: { p99Ratio: number; within: boolean } };
+    acceptance: { sampled: number; serverMs: number; workflowTasks: number } | null;
+  } | null;
+  targets: Record<string, { want: string; got: number; met: boolean }>;
   calibrationMs: number;
   failures: string[];
+}
+
+interface Spread {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 describe('npm run bench -- --quick', () => {
@@ -72,7 +62,7 @@ describe('npm run bench -- --quick', () => {
   let json: BenchJson;
 
   beforeAll(async () => {
-    run = await runBench(['--quick'], 170_000);
+    run = await runBench(['--quick'], {}, 170_000);
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     try {
       json = JSON.parse(last) as BenchJson;
@@ -147,5 +137,53 @@ describe('npm run bench -- --quick', () => {
     expect(shape!.oms.signals).toBe(shape!.bare.signals);
     expect(shape!.oms.signals).toBeGreaterThanOrEqual(6);
     expect(run.stdout).toMatch(/^split mix \(10\/10 in 1 rounds, 3 of them in 2 units\)\s+OMS \S+\/s, bare \S+\/s$/m);
+  });
+
+  test("runs phase d at half phase b's lifecycles/s: every POST /orders and callback against the bare start and signal", () => {
+    const d = json.latencyUnderLoad!;
+    expect(d).not.toBeNull();
+    // --quick: 4 s at half of what phase b measured in this run
+    expect(d.capacity).toBe(json.throughput.lifecyclesPerSecond);
+    expect(d.rate).toBe(Math.round((d.capacity / 2) * 100) / 100);
+    expect({ rateFrom: d.rateFrom, seconds: d.seconds }).toEqual({ rateFrom: 'half of phase b', seconds: 4 });
+    const lifecycles = Math.max(1, Math.round(d.rate * 4));
+    expect(d.oms).toMatchObject({ lifecycles, failed: 0 });
+    expect(d.bare).toMatchObject({ lifecycles, failed: 0 });
+    // Even lifecycles are card (payment, packed, picked_up, delivered), odd ones marketplace (no payment callback).
+    const card = Math.ceil(lifecycles / 2);
+    const callbacks = 4 * card + 3 * (lifecycles - card);
+    expect(d.oms.postOrdersMs.count).toBe(lifecycles);
+    expect(d.oms.callbacksMs.count).toBe(callbacks);
+    expect(d.oms.byKindMs['POST /callbacks/payments']!.count).toBe(card);
+    expect(d.bare.startMs.count).toBe(lifecycles);
+    expect(d.bare.signalMs.count).toBe(callbacks);
+    for (const x of [d.oms.postOrdersMs, d.oms.callbacksMs, d.bare.startMs, d.bare.signalMs]) {
+      expect(x.p50).toBeGreaterThan(0);
+      expect(x.p50).toBeLessThanOrEqual(x.p99);
+      expect(x.p99).toBeLessThanOrEqual(x.max);
+    }
+    expect(d.ratios.postOrders.p99Ratio).toBeCloseTo(d.oms.postOrdersMs.p99 / d.bare.startMs.p99, 1);
+    expect(d.ratios.callbacks.p99Ratio).toBeCloseTo(d.oms.callbacksMs.p99 / d.bare.signalMs.p99, 1);
+    expect(d.ratios.postOrders.within).toBe(d.ratios.postOrders.p99Ratio <= 3);
+    expect(d.ratios.callbacks.within).toBe(d.ratios.callbacks.p99Ratio <= 3);
+    expect(json.targets.postOrdersP99VersusBareStart).toEqual({
+      want: '<= 3× at half capacity',
+      got: d.ratios.postOrders.p99Ratio,
+      met: d.ratios.postOrders.within,
+    });
+    expect(d.acceptance!.sampled).toBeGreaterThan(0);
+    expect(d.acceptance!.serverMs).toBeGreaterThan(0);
+  });
+
+  test("prints phase d's lines: the two p99 ratios and whether each is within 3×", () => {
+    const d = json.latencyUnderLoad!;
+    const header = new RegExp(`^latency under load \\(${d.rate} lifecycles/s, half of ${d.capacity}/s, 4 s\\)\\s+OMS \\d+/\\d+, bare \\d+/\\d+ lifecycles$`, 'm');
+    expect(run.stdout).toMatch(header);
+    const verdict = (label: string, r: { p99Ratio: number; within: boolean }) =>
+      new RegExp(`^ {2}${label}\\s+${r.p99Ratio.toString().replace('.', '\\.')}× \\(${r.within ? 'within' : 'NOT within'} 3×\\)$`, 'm');
+    expect(run.stdout).toMatch(verdict('POST /orders p99 / bare p99', d.ratios.postOrders));
+    expect(run.stdout).toMatch(verdict('callbacks p99 / bare signal p99', d.ratios.callbacks));
+    expect(run.stdout).toMatch(/^ {2}bare start \+ update after 1 local activity\s+p50 \S+ ms {2}p99 \S+ ms {2}max \S+ ms \(\d+\)$/m);
+    expect(run.stdout).toMatch(/^ {2}bare signal\s+p50 \S+ ms {2}p99 \S+ ms {2}max \S+ ms \(\d+\)$/m);
   });
 });

@@ -107,3 +107,43 @@ describe.each(DB_KINDS)('concurrent orders on %s', (kind) => {
     });
   });
 });
+
+describe('admission of new orders (OMS_MAX_PENDING_ORDERS) on sqlite', () => {
+  let sys: TestSystem;
+
+  // One order accepted at a time; an acceptance waits at most 3 s for its workflow.
+  withSystem('sqlite', (started) => (sys = started), { OMS_MAX_PENDING_ORDERS: '1', OMS_UPDATE_TIMEOUT: '3s' });
+
+  test('past the limit a new order is refused with 503 and Retry-After at once, and nothing of it starts; its retry is accepted', async () => {
+    const sku = await seedSku(sys, 5);
+    // No worker: the first order's acceptance waits (for its reservation) and holds the only place.
+    await sys.stopWorker();
+    const first = orderBody(unique('ADM'), [{ sku, quantity: 1 }]);
+    const second = orderBody(unique('ADM'), [{ sku, quantity: 1 }]);
+    const pending = sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body: first });
+    // The first order's workflow exists once it holds the place.
+    const firstId = `webstore:${String(first.externalOrderId)}`;
+    await eventually(() => sys.temporal.client.workflow.getHandle(orderWorkflowId(firstId)).describe());
+
+    const refused = await sys.call<{ error: { code: string; message: string } }>('POST', '/orders', { key: KEYS.webstore, body: second });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body.error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('orders are being accepted right now') });
+    // Refused before anything started: no workflow for the second order.
+    const secondId = `webstore:${String(second.externalOrderId)}`;
+    await expect(sys.temporal.client.workflow.getHandle(orderWorkflowId(secondId)).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
+
+    // The first one's wait ends in its own 503 (no worker answered); with the worker back both are accepted.
+    expect((await pending).status).toBe(503);
+    await sys.startWorker();
+    const again = await eventually(async () => {
+      const res = await sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body: first });
+      expect([200, 201]).toContain(res.status);
+      return res;
+    });
+    expect(again.body).toMatchObject({ id: firstId, status: 'new' });
+    const retried = await sys.call<OrderView>('POST', '/orders', { key: KEYS.webstore, body: second });
+    expect(retried.status).toBe(201);
+    expect(await inventory(sys, sku)).toMatchObject({ onHand: 5, reserved: 2 });
+  });
+});

@@ -1,8 +1,10 @@
 // The Hepsiburada listing simulator over real HTTP on a free port, driven through the stock-feed connector where
 // the OMS would use it, and by raw requests where the wire itself is the point (bodies, headers, limits).
+import { createHepsiburadaPackageWriter, type HepsiburadaPackageWriter } from '../../integrations/hepsiburada/packages';
 import { createHepsiburadaStockFeed } from '../../integrations/hepsiburada/stock';
 import { deterministicGuid, manualClock, type SimClock } from '../../integrations/sim/http-kit';
 import {
+  HEPSIBURADA_MAX_FEED_PAGE,
   HEPSIBURADA_MISSING_CREDENTIALS,
   HEPSIBURADA_TOO_MANY_UPLOADS,
   type HepsiburadaSimulatorOptions,
@@ -165,6 +167,26 @@ describe('Hepsiburada listing simulator: stock uploads', () => {
     expect((await stockOf(sim, 'TSHIRT-L')).status).toBe(404);
   });
 
+  test('a connector started after the upload (a restart) reads its result by the SKUs the feed recorded as sent in it', async () => {
+    const { sim, feed } = await start({ listings: ['TSHIRT-M', 'TSHIRT-L'] });
+    sim.state.faults.skuError('TSHIRT-L', 'Ürün satışa kapalı');
+    const { batchId } = await feed.submit([
+      { sku: 'TSHIRT-M', quantity: 4 },
+      { sku: 'TSHIRT-L', quantity: 5 },
+    ]);
+    clock.advance(300);
+    const restarted = createHepsiburadaStockFeed({ ...credentials, baseUrl: sim.url });
+    // Without what was sent, only the rejected row can be named.
+    expect((await restarted.result(batchId)).items).toEqual([{ sku: 'TSHIRT-L', status: 'failed', reason: 'Ürün satışa kapalı' }]);
+    expect(await restarted.result(batchId, ['TSHIRT-M', 'TSHIRT-L'])).toEqual({
+      done: true,
+      items: [
+        { sku: 'TSHIRT-M', status: 'success' },
+        { sku: 'TSHIRT-L', status: 'failed', reason: 'Ürün satışa kapalı' },
+      ],
+    });
+  });
+
   test('rows that break the listing rules are rejected one by one when the upload is processed', async () => {
     const { sim } = await start();
     const post = await fetch(`${sim.url}${uploads}`, {
@@ -320,5 +342,263 @@ describe('Hepsiburada listing simulator: outages', () => {
       status: 429,
       retryAfterMs: undefined,
     });
+  });
+});
+
+describe('Hepsiburada simulator: unpack and split (merchant cargo)', () => {
+  const packages = `/packages/merchantid/${merchantId}`;
+  const orderNumber = '4420000001';
+
+  /** A simulator with a two-line order packed into one package; the writer is the OMS's own connector. */
+  async function packedOrder(): Promise<{ sim: Sim; writer: HepsiburadaPackageWriter; lineIds: string[]; packageNumber: string }> {
+    const { sim } = await start();
+    const writer = createHepsiburadaPackageWriter({ ...credentials, baseUrl: sim.url });
+    const lines = sim.state.addOrderLines(
+      [
+        { orderNumber, merchantSKU: 'MUG-1', quantity: 2 },
+        { orderNumber, merchantSKU: 'MUG-2', quantity: 1 },
+      ],
+      { webhook: false },
+    );
+    const lineIds = lines.map((l) => l.id);
+    const { packageNumber } = await writer.createPackage([
+      { lineItemId: lineIds[0]!, quantity: 2 },
+      { lineItemId: lineIds[1]!, quantity: 1 },
+    ]);
+    return { sim, writer, lineIds, packageNumber };
+  }
+
+  const get = async (s: Sim, path: string) => {
+    const res = await fetch(`${s.url}${path}`, { headers: goodHeaders });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const post = async (s: Sim, path: string, body?: unknown) => {
+    const res = await fetch(`${s.url}${path}`, { method: 'POST', headers: goodHeaders, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, text: await res.text() };
+  };
+  const toPack = async (s: Sim) => ((await get(s, `/orders/merchantid/${merchantId}?limit=100`)).body.items as { id: string }[]).map((l) => l.id);
+
+  test('unpack retires the packageNumber (UnPacked) and puts its lines back among the packable lines, unpacked in the order detail', async () => {
+    const { sim, lineIds, packageNumber } = await packedOrder();
+    expect(await toPack(sim)).toEqual([]);
+
+    clock.advance(60_000);
+    const res = await post(sim, `${packages}/packagenumber/${packageNumber}/unpack`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ packageNumber, status: 'UnPacked' });
+
+    const pkg = await get(sim, `${packages}/packagenumber/${packageNumber}`);
+    expect(pkg).toMatchObject({ status: 200, body: { packageNumber, status: 'UnPacked', unpackedDate: '2026-12-01T09:01:00.000Z' } });
+    // Back in "to pack" (GET /orders), and the order detail shows the lines open, with no packageNumber.
+    expect(await toPack(sim)).toEqual(lineIds);
+    const detail = (await get(sim, `/orders/merchantid/${merchantId}/ordernumber/${orderNumber}`)).body.items as Record<string, unknown>[];
+    expect(detail.map((l) => [l.id, l.status, l.packageNumber, l.canCreatePackage])).toEqual([
+      [lineIds[0], 'Open', undefined, true],
+      [lineIds[1], 'Open', undefined, true],
+    ]);
+  });
+
+  test('the lines of an unpacked package are packed anew under a new packageNumber, and can be cancelled by the merchant', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    await expect(writer.cancelLine(lineIds[1]!, 83)).rejects.toThrow('cannot be cancelled');
+    await writer.unpack(packageNumber);
+
+    await writer.cancelLine(lineIds[1]!, 83);
+    expect(sim.state.orderLines.get(lineIds[1]!)).toMatchObject({ status: 'CancelledByMerchant', cancelReasonId: 83 });
+    const again = await writer.createPackage([{ lineItemId: lineIds[0]!, quantity: 2 }]);
+    expect(again.packageNumber).not.toBe(packageNumber);
+    expect(sim.state.packages.get(again.packageNumber)).toMatchObject({ status: 'Packed', items: [{ lineItemId: lineIds[0], quantity: 2 }] });
+    expect(sim.state.packages.get(packageNumber)?.status).toBe('UnPacked');
+    const lines = await writer.orderLines(orderNumber);
+    expect(lines?.map((l) => [l.lineItemId, l.status, l.packageNumber])).toEqual([
+      [lineIds[0], 'Packed', again.packageNumber],
+      [lineIds[1], 'CancelledByMerchant', null],
+    ]);
+  });
+
+  test('a package in transit, delivered or undelivered cannot be unpacked: 400 with a bare string, nothing changes', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    const at = () => new Date(clock.now()).toISOString();
+    await writer.inTransit(packageNumber, { shippedDate: at(), trackingNumber: 'YK1', trackingUrl: 'https://t.example/YK1' });
+    const inTransit = await post(sim, `${packages}/packagenumber/${packageNumber}/unpack`);
+    expect(inTransit).toEqual({ status: 400, text: `Package ${packageNumber} is InTransit and cannot be unpacked` });
+    await expect(writer.unpack(packageNumber)).rejects.toMatchObject({ name: 'ChannelError', kind: 'rejected', status: 400 });
+    expect(sim.state.packages.get(packageNumber)?.status).toBe('InTransit');
+    expect([...sim.state.orderLines.values()].map((l) => l.packageNumber)).toEqual([packageNumber, packageNumber]);
+    expect(await toPack(sim)).toEqual([]);
+
+    await writer.deliver(packageNumber, { receivedDate: at(), receivedBy: 'Ayşe Yılmaz' });
+    expect(await post(sim, `${packages}/packagenumber/${packageNumber}/unpack`)).toEqual({ status: 400, text: `Package ${packageNumber} is Delivered and cannot be unpacked` });
+
+    const other = await packedOrderLine(sim, writer);
+    await writer.inTransit(other, { shippedDate: at(), trackingNumber: 'YK2', trackingUrl: 'https://t.example/YK2' });
+    await writer.undeliver(other, { undeliveredDate: at(), undeliveredReason: 'delivery_failed' });
+    expect(await post(sim, `${packages}/packagenumber/${other}/unpack`)).toEqual({ status: 400, text: `Package ${other} is Undelivered and cannot be unpacked` });
+    expect(sim.state.orderLines.get(lineIds[0]!)?.packageNumber).toBe(packageNumber);
+  });
+
+  /** One more order, one line, packed; its packageNumber. */
+  async function packedOrderLine(s: Sim, writer: HepsiburadaPackageWriter): Promise<string> {
+    const [line] = s.state.addOrderLines([{ orderNumber: '4420000002', merchantSKU: 'MUG-3' }], { webhook: false });
+    return (await writer.createPackage([{ lineItemId: line!.id, quantity: 1 }])).packageNumber;
+  }
+
+  test('every call on a retired packageNumber answers 400 (unpack again, invoice, intransit); reading it still shows UnPacked', async () => {
+    const { sim, writer, packageNumber } = await packedOrder();
+    await writer.unpack(packageNumber);
+    const retired = `Package ${packageNumber} is UnPacked: its packageNumber is retired`;
+    expect(await post(sim, `${packages}/packagenumber/${packageNumber}/unpack`)).toEqual({ status: 400, text: retired });
+    await expect(writer.unpack(packageNumber)).rejects.toMatchObject({ kind: 'rejected', status: 400, message: expect.stringContaining(retired) });
+    await expect(writer.invoice(packageNumber, 'https://invoices.example/1.pdf')).rejects.toMatchObject({ kind: 'rejected', status: 400 });
+    await expect(
+      writer.inTransit(packageNumber, { shippedDate: new Date(clock.now()).toISOString(), trackingNumber: 'YK1', trackingUrl: 'https://t.example/YK1' }),
+    ).rejects.toMatchObject({ kind: 'rejected', status: 400, message: expect.stringContaining(retired) });
+    expect(sim.state.packages.get(packageNumber)?.invoice).toBeUndefined();
+    expect(await writer.packageStatus(packageNumber)).toEqual({ packageNumber, status: 'UnPacked' });
+    // Not a route: a GET of …/unpack is a 404, as any unknown call.
+    expect((await fetch(`${sim.url}${packages}/packagenumber/${packageNumber}/unpack`, { headers: goodHeaders })).status).toBe(404);
+    // An unknown packageNumber is a 404.
+    await expect(writer.unpack('HBP9999999999')).rejects.toMatchObject({ kind: 'not_found', status: 404 });
+  });
+
+  test('GET …/status/unpacked lists the retired packages in the order they were unpacked, paged by limit (≤50) and offset', async () => {
+    const { sim, writer, packageNumber } = await packedOrder();
+    const second = await packedOrderLine(sim, writer);
+    const third = await packedOrderLine(sim, writer);
+    expect((await get(sim, `${packages}/status/unpacked`)).body).toEqual({ items: [], limit: HEPSIBURADA_MAX_FEED_PAGE, offset: 0, pageCount: 0, totalCount: 0 });
+
+    await writer.unpack(third);
+    clock.advance(1_000);
+    await writer.unpack(packageNumber);
+    const all = await get(sim, `${packages}/status/unpacked`);
+    expect(all.status).toBe(200);
+    expect((all.body.items as Record<string, unknown>[]).map((p) => [p.packageNumber, p.status])).toEqual([
+      [third, 'UnPacked'],
+      [packageNumber, 'UnPacked'],
+    ]);
+    expect((all.body.items as Record<string, unknown>[])[1]).toMatchObject({ unpackedDate: '2026-12-01T09:00:01.000Z', items: [{ merchantSku: 'MUG-1' }, { merchantSku: 'MUG-2' }] });
+    const page = await get(sim, `${packages}/status/unpacked?limit=1&offset=1`);
+    expect(page.body).toMatchObject({ limit: 1, offset: 1, pageCount: 2, totalCount: 2 });
+    expect((page.body.items as Record<string, unknown>[]).map((p) => p.packageNumber)).toEqual([packageNumber]);
+    // The one still packed is not in the feed.
+    expect(JSON.stringify(all.body)).not.toContain(second);
+
+    const tooMany = await fetch(`${sim.url}${packages}/status/unpacked?limit=51`, { headers: goodHeaders });
+    expect([tooMany.status, await tooMany.text()]).toEqual([400, 'limit must be between 1 and 50']);
+  });
+
+  const detail = async (s: Sim) => (await get(s, `/orders/merchantid/${merchantId}/ordernumber/${orderNumber}`)).body.items as Record<string, unknown>[];
+
+  test('split retires the packageNumber (UnPacked, in /status/unpacked), packs the kept units anew and cancels one unit of a line with its reason', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    clock.advance(60_000);
+    const res = await post(sim, `${packages}/packagenumber/${packageNumber}/split`, {
+      packageDetails: [{ lines: [{ orderLineId: lineIds[0], quantity: 1 }, { orderLineId: lineIds[1], quantity: 1 }], parcelQuantity: 1, deci: 1 }],
+      cancelledItems: [{ orderLineId: lineIds[0], quantity: 1, cancelReasonId: 83 }],
+    });
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.text) as { packageNumber: string; status: string; packages: { packageNumber: string; barcode: string }[] };
+    expect(answer).toMatchObject({ packageNumber, status: 'UnPacked', packages: [{ packageNumber: expect.any(String), barcode: expect.any(String) }] });
+    const fresh = answer.packages[0]!.packageNumber;
+    expect(fresh).not.toBe(packageNumber);
+
+    expect(await get(sim, `${packages}/packagenumber/${packageNumber}`)).toMatchObject({ body: { status: 'UnPacked', unpackedDate: '2026-12-01T09:01:00.000Z' } });
+    const unpacked = (await get(sim, `${packages}/status/unpacked`)).body.items as { packageNumber: string }[];
+    expect(unpacked.map((p) => p.packageNumber)).toEqual([packageNumber]);
+    expect((await get(sim, `${packages}/packagenumber/${fresh}`)).body).toMatchObject({
+      status: 'Packed',
+      items: [
+        { lineItemId: lineIds[0], merchantSku: 'MUG-1', quantity: 1 },
+        { lineItemId: lineIds[1], merchantSku: 'MUG-2', quantity: 1 },
+      ],
+    });
+    // The order detail: the line keeps 1 unit in the new package; its cancelled unit is a line record of its own.
+    const items = await detail(sim);
+    expect(items.map((l) => [l.id, l.merchantSKU, l.quantity, l.status, l.packageNumber ?? null])).toEqual([
+      [lineIds[0], 'MUG-1', 1, 'Packed', fresh],
+      [lineIds[1], 'MUG-2', 1, 'Packed', fresh],
+      [expect.any(String), 'MUG-1', 1, 'CancelledByMerchant', null],
+    ]);
+    expect(items[2]).toMatchObject({ cancelReasonId: 83, splitFromLineItemId: lineIds[0], totalPrice: { amount: 100 } });
+    expect(items[0]).toMatchObject({ totalPrice: { amount: 100 } });
+    expect(await toPack(sim)).toEqual([]);
+    // The connector reads the same: the kept units packed in the new package, the cancelled one cancelled.
+    expect((await writer.orderLines(orderNumber))?.map((l) => [l.merchantSku, l.quantity, l.status, l.packageNumber])).toEqual([
+      ['MUG-1', 1, 'Packed', fresh],
+      ['MUG-2', 1, 'Packed', fresh],
+      ['MUG-1', 1, 'CancelledByMerchant', null],
+    ]);
+  });
+
+  test('the connector splits a package into two, each with its lines, and resolves with the new packageNumbers in order', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    const made = await writer.split(packageNumber, {
+      packages: [{ lines: [{ lineItemId: lineIds[1]!, quantity: 1 }] }, { lines: [{ lineItemId: lineIds[0]!, quantity: 2 }] }],
+      cancelled: [],
+    });
+    expect(made).toHaveLength(2);
+    const split = sim.state.requests.entries.at(-1)!;
+    expect(split.path).toBe(`${packages}/packagenumber/${packageNumber}/split`);
+    expect(JSON.parse(split.body)).toEqual({
+      packageDetails: [
+        { lines: [{ orderLineId: lineIds[1], quantity: 1 }], parcelQuantity: 1, deci: 1 },
+        { lines: [{ orderLineId: lineIds[0], quantity: 2 }], parcelQuantity: 1, deci: 1 },
+      ],
+      cancelledItems: [],
+    });
+    expect(sim.state.packages.get(made[0]!)?.items.map((i) => [i.lineItemId, i.quantity])).toEqual([[lineIds[1], 1]]);
+    expect(sim.state.packages.get(made[1]!)?.items.map((i) => [i.lineItemId, i.quantity])).toEqual([[lineIds[0], 2]]);
+    expect(sim.state.packages.get(packageNumber)).toMatchObject({ status: 'UnPacked', splitInto: made });
+    expect((await writer.orderLines(orderNumber))?.map((l) => l.packageNumber)).toEqual([made[1], made[0]]);
+  });
+
+  test('a split that does not account for every unit, names a line not in the package, or a quantity ≤ 0 is a 400 with a bare string, and nothing changes', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    const other = sim.state.addOrderLines([{ orderNumber: '4420000009', merchantSKU: 'MUG-9', quantity: 1 }], { webhook: false })[0]!.id;
+    const path = `${packages}/packagenumber/${packageNumber}/split`;
+    const lines = (a: number, b: number) => [{ orderLineId: lineIds[0], quantity: a }, { orderLineId: lineIds[1], quantity: b }];
+    const refusals: [unknown, string][] = [
+      [{ packageDetails: [{ lines: lines(1, 1) }] }, `Line item ${lineIds[0]}: packageDetails and cancelledItems hold 1 units, the package holds 2`],
+      [{ packageDetails: [{ lines: lines(2, 1) }], cancelledItems: [{ orderLineId: lineIds[1], quantity: 1, cancelReasonId: 83 }] }, `Line item ${lineIds[1]}: packageDetails and cancelledItems hold 2 units, the package holds 1`],
+      [{ packageDetails: [{ lines: [...lines(2, 1), { orderLineId: other, quantity: 1 }] }] }, `packageDetails[0].lines[2].orderLineId: line item not found in package ${packageNumber}`],
+      [{ packageDetails: [{ lines: lines(2, 1) }], cancelledItems: [{ orderLineId: 'no-such-line', quantity: 1, cancelReasonId: 83 }] }, `cancelledItems[0].orderLineId: line item not found in package ${packageNumber}`],
+      [{ packageDetails: [{ lines: lines(2, 0) }], cancelledItems: [{ orderLineId: lineIds[1], quantity: 1, cancelReasonId: 83 }] }, 'packageDetails[0].lines[1].quantity must be a positive integer'],
+      [{ packageDetails: [{ lines: lines(2, 1) }], cancelledItems: [{ orderLineId: lineIds[1], quantity: -1, cancelReasonId: 83 }] }, 'cancelledItems[0].quantity must be a positive integer'],
+      [{ packageDetails: [{ lines: lines(1, 1) }], cancelledItems: [{ orderLineId: lineIds[0], quantity: 1 }] }, 'cancelledItems[0].cancelReasonId is required'],
+      [{ packageDetails: [], cancelledItems: [] }, 'packageDetails must be a non-empty list'],
+      [{ packageDetails: [{ lines: lines(2, 1) }] }, `Package ${packageNumber}: the split changes nothing`],
+    ];
+    for (const [body, text] of refusals) expect(await post(sim, path, body)).toEqual({ status: 400, text });
+    await expect(writer.split(packageNumber, { packages: [{ lines: [{ lineItemId: lineIds[0]!, quantity: 2 }] }], cancelled: [] })).rejects.toMatchObject({
+      name: 'ChannelError',
+      kind: 'rejected',
+      status: 400,
+    });
+    expect(sim.state.packages.get(packageNumber)?.status).toBe('Packed');
+    expect(sim.state.packages.size).toBe(1);
+    expect((await detail(sim)).map((l) => [l.quantity, l.status, l.packageNumber])).toEqual([
+      [2, 'Packed', packageNumber],
+      [1, 'Packed', packageNumber],
+    ]);
+  });
+
+  test('a package in transit cannot be split, nor a retired one split again: 400, nothing changes', async () => {
+    const { sim, writer, lineIds, packageNumber } = await packedOrder();
+    const body = { packageDetails: [{ lines: [{ orderLineId: lineIds[0], quantity: 2 }] }], cancelledItems: [{ orderLineId: lineIds[1], quantity: 1, cancelReasonId: 83 }] };
+    const [fresh] = await writer.split(packageNumber, { packages: [{ lines: [{ lineItemId: lineIds[0]!, quantity: 2 }] }], cancelled: [{ lineItemId: lineIds[1]!, quantity: 1, reasonId: 83 }] });
+    expect(await post(sim, `${packages}/packagenumber/${packageNumber}/split`, body)).toEqual({ status: 400, text: `Package ${packageNumber} is UnPacked: its packageNumber is retired` });
+
+    await writer.inTransit(fresh!, { shippedDate: new Date(clock.now()).toISOString(), trackingNumber: 'YK1', trackingUrl: 'https://t.example/YK1' });
+    const inTransit = { packageDetails: [{ lines: [{ orderLineId: lineIds[0], quantity: 1 }] }], cancelledItems: [{ orderLineId: lineIds[0], quantity: 1, cancelReasonId: 83 }] };
+    expect(await post(sim, `${packages}/packagenumber/${fresh}/split`, inTransit)).toEqual({ status: 400, text: `Package ${fresh} is InTransit and cannot be split` });
+    expect(sim.state.orderLines.get(lineIds[0]!)).toMatchObject({ status: 'Packed', packageNumber: fresh, quantity: 2 });
+    expect(sim.state.packages.size).toBe(2);
+  });
+
+  test('the connector refuses an empty packageNumber without a request', async () => {
+    const { sim, writer } = await packedOrder();
+    const logged = sim.state.requests.entries.length;
+    await expect(writer.unpack('')).rejects.toMatchObject({ kind: 'rejected', message: expect.stringContaining('a packageNumber is required') });
+    expect(sim.state.requests.entries).toHaveLength(logged);
   });
 });

@@ -10,6 +10,7 @@ import {
   getOrder,
   KEYS,
   orderBody,
+  orderStuckAtLabel,
   packed,
   placeOrder,
   seedSku,
@@ -62,13 +63,7 @@ describe.each(DB_KINDS)('spec paths over HTTP on %s', (kind) => {
   });
 
   test('OrderStatus and NeedsAttention are kept current in the Temporal visibility store', async () => {
-    const sku = await seedSku(sys, 3);
-    const order = await placeOrder(sys, [{ sku, quantity: 1 }]);
-    await authorize(sys, order);
-    await waitForStatus(sys, order.id, 'picking');
-    sys.simulators.faults.set('carrier.createShipment', 'always', 'permanent');
-    await packed(sys, order.id);
-    await eventually(async () => expect((await getOrder(sys, order.id)).attention?.step).toBe('create_shipment'));
+    const order = await orderStuckAtLabel(sys, 3);
     const find = async (query: string) => {
       const ids: string[] = [];
       for await (const wf of sys.temporal.client.workflow.list({ query })) ids.push(wf.workflowId);

@@ -2,7 +2,7 @@
 // SQLite file and a real PostgreSQL database, and the marketplaces as their HTTP simulators (Trendyol's
 // price-and-inventory batches, Hepsiburada's stock uploads, n11's price-stock tasks). What is asserted is what each
 // marketplace shows, as its simulator reports it, and what GET /integrations tells an operator.
-import { ChannelStock, StockOutbox } from '../../entities/stock-feed';
+import { ChannelStock, StockFeedAccount, StockOutbox } from '../../entities/stock-feed';
 import type { StockFeedView } from '../../contract/store';
 import type { OrderView } from '../../contract/types';
 import { DB_KINDS } from '../helpers/db';
@@ -12,7 +12,7 @@ describe.each(DB_KINDS)('stock feed to the marketplaces on %s', (kind) => {
   let sys: TestSystem;
 
   // Trendyol holds back 2 units and sells only from main; the others sell everything, from everywhere.
-  withSystem(kind, (started) => (sys = started), { OMS_STOCK_BUFFER: 'trendyol=2', OMS_CHANNEL_LOCATIONS: 'trendyol=main' });
+  withSystem(kind, (started) => (sys = started), { OMS_STOCK_BUFFER: 'trendyol=2', OMS_CHANNEL_LOCATIONS: 'trendyol=main', OMS_STOCK_LATE_SWEEP: '1s' });
 
   /** What each marketplace shows for the SKU now (undefined: never told). */
   function shown(sku: string) {
@@ -98,6 +98,40 @@ describe.each(DB_KINDS)('stock feed to the marketplaces on %s', (kind) => {
     const bodies = sys.marketplaces.trendyol!.state.requests().filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(sku));
     expect(bodies.some((r) => r.status !== 200)).toBe(true);
     expect(bodies.at(-1)!.status).toBe(200);
+  });
+
+  test('a change whose transaction committed long after it stamped the outbox (past the 5 s margin) is still sent, by the late sweep', async () => {
+    const sku = await stocked({ main: 4 });
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 2, hepsiburada: 4, n11: 4 }), { timeoutMs: 10_000 });
+    // What such a commit leaves: the stock changed and the outbox version up, stamped ten minutes ago.
+    const em = sys.db.orm.em.fork();
+    const before = await outboxVersion(sku);
+    await em.execute('update stock set on_hand = 9 where sku = ? and location = ?', [sku, 'main']);
+    await em.nativeUpdate(StockOutbox, { sku }, { version: before + 1, changedAt: new Date(Date.now() - 10 * 60_000) });
+    expect(await outboxVersion(sku)).toBe(before + 1);
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 7, hepsiburada: 9, n11: 9 }), { timeoutMs: 15_000 });
+  });
+
+  test('an idle feed writes its account row every 2 s or so, not at each 200 ms round', async () => {
+    const sku = await stocked({ main: 2 });
+    await eventually(() => expect(shown(sku)).toEqual({ trendyol: 0, hepsiburada: 2, n11: 2 }), { timeoutMs: 10_000 });
+    await eventually(
+      async () => {
+        const listed = await sys.call<{ stockFeeds: StockFeedView[] }>('GET', '/integrations');
+        for (const feed of listed.body.stockFeeds) expect(feed.backlog).toEqual({ unsent: 0, pending: 0, failed: 0 });
+      },
+      { timeoutMs: 15_000 },
+    );
+    const lastRun = async () =>
+      (await sys.db.orm.em.fork().findOne(StockFeedAccount, { account: 'n11' }, { disableIdentityMap: true }))?.lastRunAt?.getTime();
+    const seen = new Set<number | undefined>();
+    for (const until = Date.now() + 5000; Date.now() < until; ) {
+      seen.add(await lastRun());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // 25 rounds ran in those 5 s; the row moved with a few of them, and it did move: the feed is alive.
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    expect(seen.size).toBeLessThanOrEqual(5);
   });
 
   test('GET /integrations shows every feed; a resync on demand resends every SKU; an unknown account is 404', async () => {

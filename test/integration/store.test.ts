@@ -15,7 +15,7 @@ import { MIGRATIONS, migrate, migrationConfig } from '../../entities/migrate';
 import { ALL_ENTITIES, closeORM, initORM, type OmsORM } from '../../entities/orm';
 import { OmsSqliteDialect } from '../../entities/sqlite-dialect';
 import { Reservation } from '../../entities/catalog';
-import { CallbackLog } from '../../entities/read-model';
+import { CallbackLog, OrderLineRecord, OrderRecord, ShipmentRecord } from '../../entities/read-model';
 import { InvalidCursorError, StoreInputError, createStore } from '../../entities/store';
 import { formatDecimal } from '../../entities/stock-queries';
 import { MAX_MONEY } from '../../domain/money';
@@ -237,6 +237,52 @@ describe.each(DB_KINDS)('store and read model on %s', (kind) => {
       expect(await store.findOrderIdByTracking('TRK-SHARED-1', 'aras')).toBe(aras.id);
       expect(await store.findOrderIdByTracking('TRK-SHARED-1', 'mng')).toBe(mng.id);
       expect(await store.getOrder(mng.id)).toMatchObject({ version: 2, status: 'shipped' });
+    });
+
+    test('a write rewrites only the child tables whose rows changed; a row without a digest has every table rewritten', async () => {
+      const rowsOf = async (id: string) => {
+        const em = db.orm.em.fork();
+        const lines = await em.find(OrderLineRecord, { orderId: id }, { orderBy: { lineNo: 'asc' }, disableIdentityMap: true });
+        const shipments = await em.find(ShipmentRecord, { orderId: id }, { disableIdentityMap: true });
+        return { lines: lines.map((l) => ({ id: l.id, quantity: l.quantity, returned: l.returnedQuantity })), shipments: shipments.map((s) => ({ id: s.id, lastStatus: s.lastStatus })) };
+      };
+      const base = orderView(320, { version: 1 });
+      await readModel.recordOrder(base);
+      const first = await rowsOf(base.id);
+      expect(first.lines).toHaveLength(1);
+
+      const shipment = {
+        shipmentId: 'shp-320',
+        carrier: 'yurtici' as const,
+        trackingNumber: 'TRK-320',
+        labelRef: 'label-320',
+        lines: [{ sku: 'SKU-1', quantity: 2 }],
+        events: [{ eventId: 'ev-320-1', status: 'picked_up' as const, at: base.createdAt }],
+      };
+      // A shipment added, the lines as they were: the line rows are the same rows, the shipment is new.
+      await readModel.recordOrder({ ...base, version: 2, status: 'shipped', shipment, shipments: [shipment] });
+      const second = await rowsOf(base.id);
+      expect(second.lines).toEqual(first.lines);
+      expect(second.shipments).toEqual([{ id: expect.any(Number), lastStatus: 'picked_up' }]);
+
+      // The shipment moved on and a unit came back: both tables are rewritten with what the view says.
+      const delivered = { ...shipment, events: [...shipment.events, { eventId: 'ev-320-2', status: 'delivered' as const, at: base.createdAt }] };
+      const lines = [{ ...base.lines[0]!, returnedQuantity: 1 }];
+      await readModel.recordOrder({ ...base, version: 3, status: 'delivered', lines, shipment: delivered, shipments: [delivered] });
+      const third = await rowsOf(base.id);
+      expect(third.lines).toEqual([{ id: expect.any(Number), quantity: 2, returned: 1 }]);
+      expect(third.lines[0]!.id).not.toBe(first.lines[0]!.id);
+      expect(third.shipments).toEqual([{ id: expect.any(Number), lastStatus: 'delivered' }]);
+      expect(third.shipments[0]!.id).not.toBe(second.shipments[0]!.id);
+
+      // A row written before the digest existed (null): its next write rewrites every table, whatever changed.
+      await db.orm.em.fork().nativeUpdate(OrderRecord, { id: base.id }, { childrenDigest: null });
+      await readModel.recordOrder({ ...base, version: 4, status: 'delivered', lines, shipment: delivered, shipments: [delivered] });
+      const fourth = await rowsOf(base.id);
+      expect(fourth.lines.map((l) => l.returned)).toEqual([1]);
+      expect(fourth.lines[0]!.id).not.toBe(third.lines[0]!.id);
+      expect(fourth.shipments[0]!.id).not.toBe(third.shipments[0]!.id);
+      expect(await store.findOrderIdByTracking('TRK-320', 'yurtici')).toBe(base.id);
     });
 
     test('refuses a snapshot it can never store (no usable version, a bad date, a NUL) as a non-retryable input error', async () => {
@@ -849,4 +895,25 @@ test('a sqlite: URL whose folder does not exist yet is created; one process shar
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('SQLite commits (OMS_SQLITE_SYNCHRONOUS)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oms-sync-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    [undefined, 2],
+    ['full', 2],
+    ['normal', 1],
+  ] as const)('sqliteSynchronous %s sets pragma synchronous %i on the connection the ORM writes with', async (mode, expected) => {
+    const orm = await initORM({ databaseUrl: `sqlite:${join(dir, `${mode ?? 'default'}.sqlite`)}`, migrate: true, sqliteSynchronous: mode });
+    try {
+      const rows = await orm.em.getConnection().execute<{ synchronous: number }[]>('pragma synchronous');
+      expect(rows).toEqual([{ synchronous: expected }]);
+      const journal = await orm.em.getConnection().execute<{ journal_mode: string }[]>('pragma journal_mode');
+      expect(journal).toEqual([{ journal_mode: 'wal' }]);
+    } finally {
+      await closeORM(orm);
+    }
+  });
 });

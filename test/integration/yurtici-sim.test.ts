@@ -116,6 +116,60 @@ describe('Yurtiçi simulator: createShipment', () => {
   });
 });
 
+describe('Yurtiçi cash on delivery: the collection account', () => {
+  const withCod = (s: Sim) =>
+    createYurticiClient({ baseUrl: s.url, user: 'YKTEST', password: 'YK', cod: { user: 'YKTESTALICI', password: 'YK2' } });
+
+  test('a shipment with a collection goes through the collection account with its amount; query and cancel find it', async () => {
+    const { sim } = await start();
+    const client = withCod(sim);
+    await client.createShipment({ ...order('OMS-COD-1'), codAmount: '299.80' });
+    expect(sim.state.shipments.get('OMS-COD-1')).toMatchObject({
+      user: 'YKTESTALICI',
+      paymentType: 'receiver',
+      collection: { type: '0', amount: '299.80', documentId: 'INV-OMS-COD-1' },
+    });
+    // On the wire: the collection fields inside the ShippingOrderVO.
+    const sent = sim.state.requests.entries.find((r) => r.body.includes('OMS-COD-1'))!.body;
+    expect(sent).toContain('<ttInvoiceAmount>299.80</ttInvoiceAmount>');
+    expect(sent).toContain('<ttCollectionType>0</ttCollectionType>');
+    // A card parcel beside it stays on the main account, and one query finds both (the second account asked only for the rest).
+    await client.createShipment(order('OMS-CARD-1'));
+    expect(sim.state.shipments.get('OMS-CARD-1')).toMatchObject({ user: 'YKTEST', paymentType: 'sender' });
+    expect(sim.state.shipments.get('OMS-CARD-1')!.collection).toBeUndefined();
+    const before = sim.state.requests.entries.length;
+    const rows = await client.queryShipments(['OMS-CARD-1', 'OMS-COD-1']);
+    expect(rows.map((r) => [r.cargoKey, r.status])).toEqual([
+      ['OMS-CARD-1', 'label_created'],
+      ['OMS-COD-1', 'label_created'],
+    ]);
+    expect(sim.state.requests.entries.length - before).toBe(2);
+    // A retried create of the COD parcel is found as already created, through the same merged query.
+    await expect(client.createShipment({ ...order('OMS-COD-1'), codAmount: '299.80' })).resolves.toMatchObject({ alreadyCreated: true });
+    await expect(client.cancelShipment('OMS-COD-1')).resolves.toBe('canceled');
+    expect(sim.state.shipments.get('OMS-COD-1')!.canceledAt).toBeDefined();
+  });
+
+  test('without a collection account a COD shipment is refused before anything is sent, naming the setting', async () => {
+    const { sim, client } = await start();
+    await expect(client.createShipment({ ...order('OMS-COD-2'), codAmount: '10.00' })).rejects.toMatchObject({
+      name: 'CarrierError',
+      kind: 'rejected',
+      message: expect.stringContaining('YURTICI_COD_USERNAME'),
+    });
+    expect(sim.state.requests.entries).toHaveLength(0);
+  });
+
+  test('the simulator refuses a collection from a sender-pays account, and an unreadable amount, each by its errCode', async () => {
+    const { sim } = await start();
+    // The main account posing as the collection one: what a misconfigured YURTICI_COD_USERNAME does.
+    const misconfigured = createYurticiClient({ baseUrl: sim.url, user: 'YKTEST', password: 'YK', cod: { user: 'YKTEST', password: 'YK' } });
+    await expect(misconfigured.createShipment({ ...order('OMS-COD-3'), codAmount: '10.00' })).rejects.toMatchObject({ kind: 'rejected', errCode: '60031' });
+    await expect(withCod(sim).createShipment({ ...order('OMS-COD-4'), codAmount: '10,00' })).rejects.toMatchObject({ kind: 'rejected', errCode: '60032' });
+    expect(sim.state.shipments.size).toBe(0);
+  });
+});
+
 describe('Yurtiçi SOAP text', () => {
   test('markup characters in fields are escaped on the way in and read back as sent', async () => {
     const { sim, client } = await start();

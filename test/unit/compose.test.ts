@@ -32,6 +32,7 @@ const DEPLOYMENT_ENV: Record<string, string> = {
   OMS_API_KEYS: 'webstore=webstore-key-123,trendyol=trendyol-key-123',
   OMS_OPERATOR_KEYS: 'alice=alice-key-1234',
   OMS_WEBHOOK_SECRET: 'webhook-secret-0123456789',
+  TRENDYOL_WEBHOOK_PASSWORD: 'trendyol-webhook-0123456789',
 };
 
 function service(name: string): Service {
@@ -126,7 +127,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('is accepted by the real configuration loader, with no dev default left', () => {
-      expect(config.usingDevDefaults).toEqual({ apiKeys: false, operatorKeys: false, webhookSecret: false, databaseUrl: false });
+      expect(config.usingDevDefaults).toEqual({ apiKeys: false, operatorKeys: false, webhookSecret: false, databaseUrl: false, trendyolWebhook: false });
       expect(config.apiKeys).toEqual({ webstore: 'webstore-key-123', trendyol: 'trendyol-key-123' });
       expect(config.operatorKeys).toEqual([{ name: 'alice', key: 'alice-key-1234' }]);
     });

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.databaseUrl).toBe(DEFAULT_DATABASE_URL);
     expect(config.databaseUrl).toMatch(/^sqlite:.*\.data[\\/]oms\.sqlite$/);
-    expect(config.temporal).toEqual({ address: null, namespace: 'default', uiPort: 8233 });
+    expect(config.temporal).toEqual({ address: null, namespace: 'default', uiPort: 8233, uiUrl: 'http://127.0.0.1:8233' });
     expect(Object.keys(config.apiKeys).sort()).toEqual(
       ['b2b', 'callcenter', 'hepsiburada', 'n11', 'store', 'trendyol', 'webstore'].sort(),
     );
@@ -42,11 +42,14 @@ describe('loadConfig', () => {
       operatorKeys: true,
       webhookSecret: true,
       databaseUrl: true,
+      trendyolWebhook: true,
     });
   });
 
   it('prints the dev keys at start-up only while they are in use', () => {
     const banner = describeDevDefaults(loadConfig({})).join('\n');
+    expect(banner).toContain('Using DEV Trendyol webhook credentials (set TRENDYOL_WEBHOOK_USERNAME/_PASSWORD to replace): trendyol-webhook:dev-trendyol-webhook-password');
+    expect(describeDevDefaults(loadConfig({ TRENDYOL_WEBHOOK_PASSWORD: 'a-real-password-123' })).join('\n')).not.toContain('Trendyol webhook');
     expect(banner).toContain(DEV_API_KEYS.trendyol);
     expect(banner).toContain(DEV_OPERATOR_KEY);
     expect(banner).toContain(DEV_WEBHOOK_SECRET);
@@ -54,6 +57,7 @@ describe('loadConfig', () => {
       OMS_API_KEYS: 'webstore=ws-secret-key-1',
       OMS_OPERATOR_KEYS: 'alice=op-secret-key-1',
       OMS_WEBHOOK_SECRET: 'a-long-production-secret',
+      TRENDYOL_WEBHOOK_PASSWORD: 'a-long-production-password',
     });
     expect(describeDevDefaults(production)).toEqual([]);
   });
@@ -65,6 +69,7 @@ describe('loadConfig', () => {
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'oms-prod',
       TEMPORAL_UI_PORT: '9233',
+      OMS_TEMPORAL_UI_URL: 'https://temporal.example.com/',
       OMS_API_KEYS: 'webstore=ws-secret-key-1, trendyol=ty-secret-key-2',
       OMS_OPERATOR_KEYS: 'alice=op-secret-key-1,op-bare-key-2',
       OMS_WEBHOOK_SECRET: 'a-long-production-secret',
@@ -81,7 +86,15 @@ describe('loadConfig', () => {
     });
     expect(config.port).toBe(8080);
     expect(config.databaseUrl).toBe('postgresql://oms@db:5432/oms');
-    expect(config.temporal).toEqual({ address: 'temporal.internal:7233', namespace: 'oms-prod', uiPort: 9233 });
+    expect(config.temporal).toEqual({
+      address: 'temporal.internal:7233',
+      namespace: 'oms-prod',
+      uiPort: 9233,
+      uiUrl: 'https://temporal.example.com',
+    });
+    // An external cluster's UI is not guessed, and a non-http(s) URL is refused by name.
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }).temporal.uiUrl).toBeNull();
+    expect(() => loadConfig({ OMS_TEMPORAL_UI_URL: 'ftp://x' })).toThrow(/OMS_TEMPORAL_UI_URL/);
     expect(config.apiKeys).toEqual({ webstore: 'ws-secret-key-1', trendyol: 'ty-secret-key-2' });
     expect(config.operatorKeys[0]).toEqual({ name: 'alice', key: 'op-secret-key-1' });
     // A bare key gets a stable name derived from it, so the timeline still says who acted.
@@ -105,6 +118,7 @@ describe('loadConfig', () => {
       operatorKeys: false,
       webhookSecret: false,
       databaseUrl: false,
+      trendyolWebhook: true,
     });
   });
 
@@ -175,7 +189,7 @@ describe('loadConfig', () => {
 describe('the stock feed: OMS_STOCK_FEED_CHANNELS, OMS_STOCK_BUFFER and the marketplaces', () => {
   it('feeds the three marketplaces from their simulators unless set', () => {
     const c = loadConfig({});
-    expect(c.stockFeed).toEqual({ channels: ['trendyol', 'hepsiburada', 'n11'], buffers: {}, pollMs: 200, resyncEveryMs: 6 * 3600_000, retryFailedMs: 15 * 60_000 });
+    expect(c.stockFeed).toEqual({ channels: ['trendyol', 'hepsiburada', 'n11'], buffers: {}, pollMs: 200, resyncEveryMs: 6 * 3600_000, retryFailedMs: 15 * 60_000, lateSweepMs: 60_000 });
     expect([c.marketplaces.trendyol.baseUrl, c.marketplaces.hepsiburada.baseUrl, c.marketplaces.n11.baseUrl]).toEqual([null, null, null]);
   });
 
@@ -288,5 +302,74 @@ describe('OMS_UPDATE_TIMEOUT', () => {
     expect(loadConfig({ OMS_UPDATE_TIMEOUT: '2s' }).updateTimeoutMs).toBe(2000);
     expect(loadConfig({ OMS_UPDATE_TIMEOUT: '1500ms' }).updateTimeoutMs).toBe(1500);
     expect(problemsOf({ OMS_UPDATE_TIMEOUT: 'soon' }).map((p) => p.variable)).toEqual(['OMS_UPDATE_TIMEOUT']);
+  });
+});
+
+describe('the worker cache: OMS_WORKER_CACHED_WORKFLOWS and OMS_WORKER_STICKY_TIMEOUT', () => {
+  it('keeps 100 workflows and the SDK’s 10 s sticky timeout unless set', () => {
+    expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 100, stickyQueueTimeoutMs: 10_000 });
+  });
+
+  it('takes any cache size of 0 (no cache) or 2 and more, and any duration', () => {
+    expect(loadConfig({ OMS_WORKER_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
+    expect(loadConfig({ OMS_WORKER_CACHED_WORKFLOWS: '2' }).worker.maxCachedWorkflows).toBe(2);
+    expect(loadConfig({ OMS_WORKER_CACHED_WORKFLOWS: ' 2000 ' }).worker.maxCachedWorkflows).toBe(2000);
+    expect(loadConfig({ OMS_WORKER_STICKY_TIMEOUT: '3s' }).worker.stickyQueueTimeoutMs).toBe(3000);
+    expect(loadConfig({ OMS_WORKER_STICKY_TIMEOUT: '500ms' }).worker.stickyQueueTimeoutMs).toBe(500);
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(problemsOf({ OMS_WORKER_CACHED_WORKFLOWS: '1' })).toEqual([
+      { variable: 'OMS_WORKER_CACHED_WORKFLOWS', message: 'must be 0 (no cache) or at least 2' },
+    ]);
+    expect(problemsOf({ OMS_WORKER_CACHED_WORKFLOWS: '-5' }).map((p) => p.variable)).toEqual(['OMS_WORKER_CACHED_WORKFLOWS']);
+    expect(problemsOf({ OMS_WORKER_CACHED_WORKFLOWS: '2.5' }).map((p) => p.variable)).toEqual(['OMS_WORKER_CACHED_WORKFLOWS']);
+    expect(problemsOf({ OMS_WORKER_CACHED_WORKFLOWS: 'lots' }).map((p) => p.variable)).toEqual(['OMS_WORKER_CACHED_WORKFLOWS']);
+    expect(problemsOf({ OMS_WORKER_STICKY_TIMEOUT: '10' }).map((p) => p.variable)).toEqual(['OMS_WORKER_STICKY_TIMEOUT']);
+  });
+});
+
+describe('the carriers: OMS_CARRIER_CONNECTORS, OMS_CARRIER_POLL_INTERVAL and OMS_CARRIER_SIM_PACE', () => {
+  it('connects no carrier unless named (npm start names them all), polling each minute', () => {
+    const c = loadConfig({});
+    expect(c.carriers.connectors).toEqual([]);
+    expect(c.carriers.pollMs).toBe(60_000);
+    expect(c.carriers.simPaceMs).toEqual({ pickedUp: 120_000, inDelivery: 240_000, delivered: 480_000 });
+    expect([c.carriers.yurtici.baseUrl, c.carriers.aras.baseUrl, c.carriers.mng.baseUrl]).toEqual([null, null, null]);
+  });
+
+  it('takes carriers, a pace, a poll interval and the query credentials falling back to the order ones', () => {
+    const c = loadConfig({
+      OMS_CARRIER_CONNECTORS: 'mng, yurtici',
+      OMS_CARRIER_POLL_INTERVAL: '5s',
+      OMS_CARRIER_SIM_PACE: '1s,2s,3s',
+      ARAS_USERNAME: 'aras-user',
+      ARAS_PASSWORD: 'aras-pass',
+    });
+    expect(c.carriers.connectors).toEqual(['mng', 'yurtici']);
+    expect(c.carriers.pollMs).toBe(5000);
+    expect(c.carriers.simPaceMs).toEqual({ pickedUp: 1000, inDelivery: 2000, delivered: 3000 });
+    expect(c.carriers.aras).toMatchObject({ username: 'aras-user', queryUsername: 'aras-user', queryPassword: 'aras-pass' });
+    expect(loadConfig({ OMS_CARRIER_CONNECTORS: 'none' }).carriers.connectors).toEqual([]);
+  });
+
+  it('refuses an unknown carrier and a pace that is not three non-decreasing durations, naming each variable', () => {
+    expect(problemsOf({ OMS_CARRIER_CONNECTORS: 'yurtici,ups' })).toEqual([
+      { variable: 'OMS_CARRIER_CONNECTORS', message: 'must be carriers among yurtici, aras, mng, or none' },
+    ]);
+    for (const pace of ['1s,2s', '3s,2s,4s', '1s,2s,soon']) {
+      expect(problemsOf({ OMS_CARRIER_SIM_PACE: pace })).toEqual([
+        { variable: 'OMS_CARRIER_SIM_PACE', message: 'must be three non-decreasing durations: picked up, in delivery, delivered (e.g. "2m,4m,8m")' },
+      ]);
+    }
+    expect(problemsOf({ MNG_BASE_URL: 'not a url' })).toEqual([
+      { variable: 'MNG_BASE_URL', message: 'must be a URL ending in /mngapi/api, e.g. https://testapi.mngkargo.com.tr/mngapi/api' },
+    ]);
+  });
+
+  it('OMS_SQLITE_SYNCHRONOUS is full unless set to normal, and names itself when invalid', () => {
+    expect(loadConfig({}).sqliteSynchronous).toBe('full');
+    expect(loadConfig({ OMS_SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous).toBe('normal');
+    expect(problemsOf({ OMS_SQLITE_SYNCHRONOUS: 'off' })).toEqual([{ variable: 'OMS_SQLITE_SYNCHRONOUS', message: 'must be full or normal' }]);
   });
 });

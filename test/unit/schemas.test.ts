@@ -117,7 +117,7 @@ const SAMPLES: [string, z.ZodType, Record<string, unknown>][] = [
   ['POST /orders/{id}/retry', retryStepBodySchema, { reason: 'carrier is back' }],
   ['POST /orders/{id}/skip', skipStepBodySchema, { reason: 'label made by hand' }],
   ['POST /orders/{id}/refund-decision', refundDecisionBodySchema, { refundDamaged: true, reason: 'goodwill' }],
-  ['PUT /inventory/{sku}', setInventoryBodySchema, { onHand: 5, location: 'main' }],
+  ['PUT /inventory/{sku}', setInventoryBodySchema, { onHand: 5, location: 'main', reason: 'recount' }],
   ['POST /inventory/{sku}/adjustments', inventoryAdjustmentBodySchema, { delta: -1, reason: 'damaged', location: 'main' }],
   ['PUT /products/{sku}', putProductBodySchema, { name: 'Kupa', price: '149.90', active: true }],
   [
@@ -163,7 +163,19 @@ const SAMPLES: [string, z.ZodType, Record<string, unknown>][] = [
   [
     'GET /orders (query)',
     listOrdersQuerySchema,
-    { status: 'new', channel: 'webstore', needsAttention: 'true', limit: '10', cursor: 'abc' },
+    {
+      status: 'new',
+      channel: 'webstore',
+      needsAttention: 'true',
+      limit: '10',
+      cursor: 'abc',
+      sort: 'waiting_longest',
+      step: 'create_shipment',
+      location: 'store-kadikoy',
+      externalOrderId: 'WS-1',
+      email: 'ayse@example.com',
+      trackingNumber: 'YK4839948250',
+    },
   ],
 ];
 
