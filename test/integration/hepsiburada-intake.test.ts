@@ -194,11 +194,11 @@ describe.each(DB_KINDS)('Hepsiburada order intake on %s', (kind) => {
     // Nothing could be read before the window reset.
     expect(Date.now() - added).toBeGreaterThanOrEqual(3000);
     const calls = hb().requests.entries.slice(from).filter((r) => r.path.startsWith(`${ordersPath()}?`) && r.path !== probe);
-    const refused = calls.map((r) => r.status).lastIndexOf(429);
-    expect(refused).toBeGreaterThanOrEqual(0);
-    // The last refused request again after waiting for the reset, answered this time (an earlier one may have been
-    // refused until its attempts ran out while the window was held, and its round given up and started afresh).
-    expect(calls.slice(refused + 1).some((r) => r.path === calls[refused]!.path && r.status === 200)).toBe(true);
+    expect(calls.some((r) => r.status === 429)).toBe(true);
+    // A refused request asked again after waiting for the reset, and answered this time. (Not necessarily the last
+    // refused one: the window stays at one request per 2.5 s, so a later round's request may be waiting right now.)
+    const waitedOut = calls.some((r, i) => r.status === 429 && calls.slice(i + 1).some((later) => later.path === r.path && later.status === 200));
+    expect(waitedOut).toBe(true);
   });
 
   test('the paid-order list speaks HB\'s wire: Turkey-time dates only (ISO matches nothing), limit required and ≤100, offset paging, 401 with an empty body', async () => {
