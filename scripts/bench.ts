@@ -44,10 +44,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { signCallback } from '../api/signature';
 import { orderWorkflowId } from '../contract/workflow';
-import type { OrderView, PaymentMethod } from '../contract/types';
-import { DEV_API_KEYS, DEV_OPERATOR_KEY, DEV_WEBHOOK_SECRET, loadConfig } from '../workers/config';
+import type { PaymentMethod } from '../contract/types';
+import { DEV_OPERATOR_KEY, loadConfig } from '../workers/config';
 import {
   closeORM,
   connectTemporal,
@@ -60,12 +59,34 @@ import {
 import type { OmsORM } from '../entities/orm';
 import type { RunningApi } from '../api';
 import type { Worker } from '@temporalio/worker';
-import type { CallLog, CallLogEntry } from '../integrations/callLog';
 import type { temporal as proto } from '@temporalio/proto';
 import { lifecycleEvents, meanCalls, meanShape, shapeOf, upsertedStatus, type LifecycleShape } from './bench-shape';
 import { startBare, type BareRunner } from './bench-bare';
 import { pool } from './bench-pool';
 import { LATENCY_ARGS, latencyRows, readLatencyOptions, runLatencyPhase, type LatencyOptions, type LatencyResult } from './bench-latency';
+import {
+  BenchError,
+  Http,
+  LIFECYCLE_TIMEOUT_MS,
+  MAX_SPLIT_UNITS,
+  SKUS,
+  SimulatorWatcher,
+  planOrder,
+  pollOrder,
+  requestCounts,
+  runLifecycle,
+  singleUnitMix,
+  sleep,
+  splitMix,
+  statusCounts,
+  storeOf,
+  storeSku,
+  createOrder,
+  type LifecycleTimes,
+  type MixSlot,
+  type OrderPlan,
+  type PaymentMix,
+} from './bench-lifecycle';
 import { parkRows, parseParkPlan, RssSeries, runParkStage, type ParkPlan } from './bench-park';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
@@ -85,7 +106,7 @@ interface BenchOptions {
   profileSample: number;
   warmup: number;
   /** Payment method of phase a's orders: card ones stop at `new`, marketplace ones run on to `picking`. */
-  latencyPayment: 'mixed' | 'card' | 'marketplace';
+  latencyPayment: PaymentMix;
   databaseUrl: string | undefined;
   /** Phase c: rounds of the split mix (0 skips it), the share of its orders that split, and into how many units. */
   splitRounds: number;
@@ -211,14 +232,6 @@ function paymentMix(raw: string | undefined): BenchOptions['latencyPayment'] {
 
 // ---------------------------------------------------------------- small helpers
 
-const REQUEST_TIMEOUT_MS = 15_000;
-const LIFECYCLE_TIMEOUT_MS = 120_000;
-const SKUS = ['BENCH-1', 'BENCH-2', 'BENCH-3', 'BENCH-4', 'BENCH-5'];
-/** Split orders: one line from `main` and one per store, each SKU held at its store only, so sourcing must split. */
-const MAX_SPLIT_UNITS = 3;
-const storeOf = (k: number) => `bench-store-${k}`;
-const storeSku = (k: number) => `BENCH-S${k}`;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Nearest-rank percentile of an ascending list. */
 function percentile(sorted: number[], p: number): number {
@@ -238,69 +251,6 @@ function summarize(values: number[]) {
     max: round(sorted.at(-1) ?? Number.NaN),
     mean: round(sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length)),
   };
-}
-
-/** Thrown for any answer the bench did not expect; the lifecycle counts as failed with this message. */
-class BenchError extends Error {
-  override name = 'BenchError';
-}
-
-/** Counts every HTTP request by kind so the report shows what one lifecycle costs the API. */
-const requestCounts: Record<string, number> = {};
-const statusCounts: Record<string, number> = {};
-
-class Http {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly deadline: AbortSignal,
-    /** Told of every answered request's kind and duration (phase d's latencies). */
-    private readonly onAnswer?: (kind: string, ms: number) => void,
-  ) {}
-
-  async request<T>(
-    kind: string,
-    method: string,
-    path: string,
-    options: { key?: string; body?: unknown; signed?: boolean } = {},
-  ): Promise<{ status: number; body: T }> {
-    requestCounts[kind] = (requestCounts[kind] ?? 0) + 1;
-    const sentAt = performance.now();
-    const raw = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = {};
-    if (raw !== undefined) headers['content-type'] = 'application/json';
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.signed) headers['x-oms-signature'] = signCallback(DEV_WEBHOOK_SECRET, raw ?? '');
-    const res = await fetch(this.baseUrl + path, {
-      method,
-      headers,
-      body: raw,
-      signal: AbortSignal.any([this.deadline, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-    statusCounts[res.status] = (statusCounts[res.status] ?? 0) + 1;
-    const text = await res.text();
-    this.onAnswer?.(kind, performance.now() - sentAt);
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body: body as T };
-  }
-
-  async expect<T>(
-    kind: string,
-    method: string,
-    path: string,
-    statuses: number[],
-    options: { key?: string; body?: unknown; signed?: boolean } = {},
-  ): Promise<T> {
-    const { status, body } = await this.request<T>(kind, method, path, options);
-    if (!statuses.includes(status)) {
-      throw new BenchError(`${method} ${path}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
-    }
-    return body;
-  }
 }
 
 /** Peak RSS of this process (sampled every 100 ms) and of the Temporal dev server child. */
@@ -423,250 +373,6 @@ function loopDelay(h: IntervalHistogram) {
 
 // ---------------------------------------------------------------- the order traffic
 
-interface OrderPlan {
-  externalOrderId: string;
-  channel: 'webstore' | 'trendyol';
-  method: PaymentMethod;
-  sku: string;
-  /** Fulfillment units the order's lines need (1: everything at `main`). */
-  units: number;
-}
-
-/** The `i`th lifecycle of a phase: its payment and its units (phase b: alternating payment, one unit). */
-interface MixSlot {
-  kind: 'card' | 'marketplace';
-  units: number;
-}
-const singleUnitMix = (i: number): MixSlot => ({ kind: i % 2 === 0 ? 'card' : 'marketplace', units: 1 });
-
-/**
- * The split mix: `share` of the lifecycles split into `units`, evenly spread (every third for 1/3), the split ones
- * and the others each half card and half marketplace, for the OMS and the bare rounds alike.
- */
-function splitMix(share: number, units: number): (i: number) => MixSlot {
-  const count = (i: number) => Math.floor(i * share + 1e-9);
-  return (i) => {
-    const splits = count(i + 1) > count(i);
-    const nth = splits ? count(i + 1) : i - count(i);
-    return { kind: nth % 2 === 0 ? 'card' : 'marketplace', units: splits ? units : 1 };
-  };
-}
-
-let orderSeq = 0;
-function planOrder(prefix: string, mix: BenchOptions['latencyPayment'] = 'mixed', units = 1): OrderPlan {
-  orderSeq += 1;
-  // Mixed: half card (webstore, needs a signed payment callback), half marketplace (trendyol, arrives paid).
-  const card = mix === 'mixed' ? orderSeq % 2 === 0 : mix === 'card';
-  return {
-    externalOrderId: `${prefix}-${orderSeq}`,
-    channel: card ? 'webstore' : 'trendyol',
-    method: card ? 'card' : 'marketplace',
-    sku: SKUS[orderSeq % SKUS.length]!,
-    units,
-  };
-}
-
-function orderBody(plan: OrderPlan) {
-  return {
-    externalOrderId: plan.externalOrderId,
-    customer: { name: 'Ayşe Yılmaz', email: 'ayse@example.com', phone: '+905551112233' },
-    shippingAddress: {
-      line1: 'Bağdat Cd. 10',
-      district: 'Kadıköy',
-      city: 'İstanbul',
-      postalCode: '34710',
-      country: 'TR',
-    },
-    lines: [
-      { sku: plan.sku, quantity: 1, unitPrice: '149.90' },
-      ...Array.from({ length: plan.units - 1 }, (_, k) => ({ sku: storeSku(k + 1), quantity: 1, unitPrice: '49.90' })),
-    ],
-    currency: 'TRY',
-    payment: { method: plan.method },
-  };
-}
-
-const keyOf = (plan: OrderPlan) => DEV_API_KEYS[plan.channel]!;
-const orderPath = (id: string) => `/orders/${encodeURIComponent(id)}`;
-
-async function createOrder(http: Http, plan: OrderPlan): Promise<OrderView> {
-  return http.expect<OrderView>('POST /orders', 'POST', '/orders', [201], { key: keyOf(plan), body: orderBody(plan) });
-}
-
-/** Polls GET /orders/{id} until `ready` holds; the API serves the read model (or the live workflow before its first write). */
-async function pollOrder(
-  http: Http,
-  plan: OrderPlan,
-  id: string,
-  what: string,
-  ready: (o: OrderView) => boolean,
-  pollMs: number,
-  until: number,
-): Promise<OrderView> {
-  for (;;) {
-    const order = await http.expect<OrderView>('GET /orders/{id}', 'GET', orderPath(id), [200], { key: keyOf(plan) });
-    if (ready(order)) return order;
-    if (order.status === 'canceled' || order.needsAttention) {
-      throw new BenchError(
-        `${id} waiting for ${what}: ${order.status} ${JSON.stringify(order.attention ?? order.cancelReason ?? '')}`,
-      );
-    }
-    if (Date.now() > until) throw new BenchError(`${id}: timed out waiting for ${what} (last status ${order.status})`);
-    await sleep(pollMs);
-  }
-}
-
-/**
- * The simulated outside world's view of what the OMS asked of it: a waiter registered before the request that
- * causes the call resolves with the call (the carrier's label, the channel's status write-back).
- */
-class SimulatorWatcher {
-  private readonly waiting = new Map<string, { match: (e: CallLogEntry) => boolean; resolve: (e: CallLogEntry) => void }[]>();
-  readonly stop: () => void;
-
-  constructor(log: CallLog) {
-    this.stop = log.subscribe((entry) => {
-      const list = this.waiting.get(entry.orderId);
-      if (!list) return;
-      const hit = list.findIndex((w) => w.match(entry));
-      if (hit < 0) return;
-      const [waiter] = list.splice(hit, 1);
-      if (list.length === 0) this.waiting.delete(entry.orderId);
-      waiter!.resolve(entry);
-    });
-  }
-
-  next(orderId: string, what: string, match: (e: CallLogEntry) => boolean, until: number): Promise<CallLogEntry> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const list = this.waiting.get(orderId) ?? [];
-        const at = list.indexOf(waiter);
-        if (at >= 0) list.splice(at, 1);
-        reject(new BenchError(`${orderId}: timed out waiting for ${what}`));
-      }, Math.max(0, until - Date.now()));
-      const waiter = {
-        match,
-        resolve: (e: CallLogEntry) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      this.waiting.set(orderId, [...(this.waiting.get(orderId) ?? []), waiter]);
-    });
-  }
-}
-
-interface LifecycleTimes {
-  id: string;
-  method: PaymentMethod;
-  units: number;
-  totalMs: number;
-  createMs: number;
-  toPackedMs: number;
-  toTrackingMs: number;
-  toDeliveredMs: number;
-}
-
-/** One order from POST to `delivered` in the read model, exactly as a channel, a PSP, the warehouse and a carrier would drive it. */
-async function runLifecycle(
-  http: Http,
-  plan: OrderPlan,
-  pollMs: number,
-  watcher: SimulatorWatcher | null,
-): Promise<LifecycleTimes> {
-  const started = performance.now();
-  const until = Date.now() + LIFECYCLE_TIMEOUT_MS;
-  const created = await createOrder(http, plan);
-  const id = created.id;
-  const afterCreate = performance.now();
-  if (plan.method === 'card') {
-    if (created.status !== 'new') throw new BenchError(`${id}: created as ${created.status}, expected new`);
-    await http.expect('POST /callbacks/payments', 'POST', '/callbacks/payments', [200], {
-      signed: true,
-      body: { eventId: `pay-${id}`, orderId: id, type: 'captured', amount: created.totals.total, currency: 'TRY' },
-    });
-  } else if (created.status !== 'confirmed') {
-    throw new BenchError(`${id}: created as ${created.status}, expected confirmed`);
-  }
-  // The warehouse reports `packed` straight away: the workflow keeps a report that arrives before the picking
-  // task's creation is confirmed (status `confirmed`), so no poll for `picking` is needed.
-  const afterPaid = performance.now();
-  // A split order's units are packed, labelled and carried one by one, each named by its unit id (`<id>/<n>`).
-  const units = Array.from({ length: plan.units }, (_, k) => k + 1);
-  const labels = watcher
-    ? units.map((n) => {
-        const wait = watcher.next(
-          id,
-          plan.units === 1 ? 'the carrier label' : `the carrier label of unit ${n}`,
-          (e) =>
-            e.op === 'carrier.createShipment' &&
-            (e.outcome === 'done' || e.outcome === 'replayed') &&
-            (plan.units === 1 || e.key.startsWith(`shipment:${id}:${n}:`)),
-          until,
-        );
-        wait.catch(() => undefined); // awaited below; a failure before that must not go unhandled
-        return wait;
-      })
-    : [];
-  for (const n of units) {
-    const fulfillment = plan.units === 1 ? {} : { fulfillmentId: `${id}/${n}` };
-    await http.expect('POST /callbacks/warehouse', 'POST', '/callbacks/warehouse', [200], {
-      signed: true,
-      body: { eventId: plan.units === 1 ? `packed-${id}` : `packed-${id}-${n}`, orderId: id, type: 'packed', ...fulfillment },
-    });
-  }
-  // The parcel leaves once the warehouse has the label from the OMS: the order shows its tracking number. With
-  // `events`, the first look is when the carrier has issued the label, then every --poll-ms until the read model has
-  // caught up.
-  await Promise.all(labels);
-  const labelled = await pollOrder(
-    http,
-    plan,
-    id,
-    plan.units === 1 ? 'tracking number' : 'every unit\'s tracking number',
-    (o) =>
-      plan.units === 1
-        ? !!o.shipment?.trackingNumber
-        : o.fulfillments?.length === plan.units && o.fulfillments.every((f) => !!f.trackingNumber),
-    pollMs,
-    until,
-  );
-  const parcels =
-    plan.units === 1
-      ? [labelled.shipment!]
-      : labelled.fulfillments!.map((f) => ({ carrier: f.carrier!, trackingNumber: f.trackingNumber! }));
-  const afterTracking = performance.now();
-  // The channel learns of the delivery from the OMS's status write-back.
-  const delivered = watcher?.next(
-    id,
-    'the delivered write-back',
-    (e) => e.op === 'channel.writeBack' && e.outcome === 'done' && e.data.status === 'delivered',
-    until,
-  );
-  for (const [p, { carrier, trackingNumber }] of parcels.entries()) {
-    for (const status of ['picked_up', 'delivered'] as const) {
-      await http.expect(`POST /callbacks/carriers`, 'POST', `/callbacks/carriers/${carrier}`, [200], {
-        signed: true,
-        body: { eventId: `${status}-${id}${plan.units === 1 ? '' : `-${p + 1}`}`, trackingNumber, status, at: new Date().toISOString() },
-      });
-    }
-  }
-  if (delivered) await delivered;
-  await pollOrder(http, plan, id, 'delivered', (o) => o.status === 'delivered', pollMs, until);
-  const done = performance.now();
-  return {
-    id,
-    method: plan.method,
-    units: plan.units,
-    totalMs: done - started,
-    createMs: afterCreate - started,
-    toPackedMs: afterPaid - afterCreate,
-    toTrackingMs: afterTracking - afterPaid,
-    toDeliveredMs: done - afterTracking,
-  };
-}
-
-// ---------------------------------------------------------------- profiling from workflow histories
 
 interface HistoryProfile {
   sampled: number;
