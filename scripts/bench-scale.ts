@@ -24,10 +24,15 @@
 //   --layouts / BENCH_LAYOUTS (single,2+2; e.g. single,1+1,2+2,2+3)
 //   --pg / BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/test: the server the layouts' databases are made on)
 //   --timeout-seconds / BENCH_TIMEOUT_SECONDS (1200)     --quick: 1 round of 20, 4 warm-up (CI's smoke run)
+//   --park / BENCH_PARK (N,M; off unless given): after the rounds, park N orders delivered and M in earlier states
+//     (scripts/bench-park.ts), run the rounds again beside them, check every parked order and return a sample
+//     (--park-returns, 100; --park-concurrency, 64); every OMS process's RSS sampled each second, peak per stage
+//   --compiled / BENCH_COMPILED=1: the processes run the production build (`npm run build` first: node dist/workers/…,
+//     the prebuilt workflow bundle) rather than the sources through tsx, as the Dockerfile runs them
 // Output: a table on stdout, then one JSON line; exit code 1 when a lifecycle failed or a check did not hold.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +48,9 @@ import { closeORM, connectTemporal, openDatabase, type TemporalHandle } from '..
 import { startBare, type BareRunner } from './bench-bare';
 import { BenchError, Http, LIFECYCLE_TIMEOUT_MS, SKUS, planOrder, runLifecycle, singleUnitMix, sleep } from './bench-lifecycle';
 import { pool } from './bench-pool';
+import { parseParkPlan, RssSeries, runParkStage, type ParkReport } from './bench-park';
+
+const PARK_SKU = 'BENCH-PARK';
 
 // ---------------------------------------------------------------- options
 
@@ -79,6 +87,10 @@ function readOptions() {
       pg: { type: 'string' },
       'timeout-seconds': { type: 'string' },
       quick: { type: 'boolean' },
+      compiled: { type: 'boolean' },
+      park: { type: 'string' },
+      'park-returns': { type: 'string' },
+      'park-concurrency': { type: 'string' },
     },
   });
   const num = (flag: string, raw: string | undefined, fallback: number, min: number) => {
@@ -96,6 +108,10 @@ function readOptions() {
     warmup: num('warmup', values.warmup ?? env.BENCH_WARMUP, quick ? 4 : 10, 0),
     layouts: parseLayouts(values.layouts ?? env.BENCH_LAYOUTS ?? 'single,2+2'),
     pg: values.pg ?? env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+    park: parseParkPlan(values.park ?? env.BENCH_PARK),
+    parkReturns: num('park-returns', values['park-returns'] ?? env.BENCH_PARK_RETURNS, 100, 0),
+    parkConcurrency: num('park-concurrency', values['park-concurrency'] ?? env.BENCH_PARK_CONCURRENCY, 64, 1),
+    compiled: values.compiled === true || env.BENCH_COMPILED === '1',
     timeoutSeconds: num('timeout-seconds', values['timeout-seconds'] ?? env.BENCH_TIMEOUT_SECONDS, 1200, 10),
   };
 }
@@ -137,6 +153,17 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/** Current RSS (VmRSS) of one process in MB. */
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return rss ? Math.round(Number(rss[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The Temporal dev server this process started (its child named temporal…). */
 function temporalServerPid(): number | undefined {
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
@@ -154,20 +181,26 @@ function temporalServerPid(): number | undefined {
 
 interface OmsProcess {
   role: 'oms' | 'api' | 'worker';
+  /** role-n, e.g. worker-2 */
+  label: string;
   child: ChildProcess;
   logFile: string;
   url?: string;
 }
 
-/** One OMS process through tsx (as `npm start`, `npm run start:api`, `npm run start:worker`), its output in a file. */
-function spawnOms(role: OmsProcess['role'], env: NodeJS.ProcessEnv, logDir: string, n: number): OmsProcess {
-  const script = { oms: 'workers/main.ts', api: 'workers/api.ts', worker: 'workers/worker.ts' }[role];
+/**
+ * One OMS process, its output in a file: the sources through tsx (as `npm start`, `npm run start:api`,
+ * `npm run start:worker`), or with `compiled` the production build (node dist/workers/…).
+ */
+function spawnOms(role: OmsProcess['role'], env: NodeJS.ProcessEnv, logDir: string, n: number, compiled: boolean): OmsProcess {
+  const name = { oms: 'main', api: 'api', worker: 'worker' }[role];
   const logFile = join(logDir, `${role}-${n}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = compiled ? [join(root, 'dist', 'workers', `${name}.js`)] : ['--import', 'tsx', join(root, 'workers', `${name}.ts`)];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
-  return { role, child, logFile };
+  return { role, label: `${role}-${n}`, child, logFile };
 }
 
 async function stopAll(processes: OmsProcess[]): Promise<void> {
@@ -251,6 +284,56 @@ interface LayoutResult {
   median: RoundFigure;
   failures: string[];
   checks: { name: string; ok: boolean; detail: string }[];
+  /** --park: what the park stage reported, the ratio before and beside the parked orders, peak RSS per process. */
+  park?: { report: ParkReport; before: RatioSpread; beside: RoundFigure[]; rssPeaks: Record<string, Record<string, number>> };
+}
+
+interface RatioSpread {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number;
+}
+
+function ratioSpread(rounds: RoundFigure[]): RatioSpread {
+  const ratios = rounds.map((r) => r.ratio);
+  return { median: medianFigure(rounds).ratio, min: Math.min(...ratios), max: Math.max(...ratios), rounds: rounds.length };
+}
+
+/** The park stage's series (this process, its children), plus every OMS process's own RSS, peak per stage. */
+class ProcessRssSeries extends RssSeries {
+  private current = 'start';
+  private byStage?: Map<string, Record<string, number>>;
+  constructor(private readonly processes: () => { label: string; pid: number | undefined }[]) {
+    super();
+    this.byStage = new Map();
+    this.sample();
+  }
+
+  override enter(stage: string): void {
+    this.current = stage;
+    super.enter(stage);
+  }
+
+  override sample(): void {
+    super.sample();
+    // The base class samples once from its constructor, before this one has set its fields.
+    if (!this.byStage) return;
+    for (const { label, pid } of this.processes()) {
+      const mb = rssMb(pid);
+      for (const stage of [this.current, 'whole run']) {
+        const peak = this.byStage.get(stage) ?? {};
+        peak[label] = Math.max(peak[label] ?? 0, mb);
+        this.byStage.set(stage, peak);
+      }
+    }
+  }
+
+  /** Peak MB per process for each stage in the order they ran, the whole run last. */
+  processPeaks(): Record<string, Record<string, number>> {
+    const stages = [...(this.byStage ?? [])];
+    return Object.fromEntries([...stages.filter(([stage]) => stage !== 'whole run'), ...stages.filter(([stage]) => stage === 'whole run')]);
+  }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -291,14 +374,14 @@ async function runLayout(
     const up = Date.now() + 180_000;
     if (layout.single) {
       const port = await freePort();
-      const p = spawnOms('oms', { ...env, PORT: String(port) }, logDir, 1);
+      const p = spawnOms('oms', { ...env, PORT: String(port) }, logDir, 1, options.compiled);
       p.url = `http://127.0.0.1:${port}`;
       processes.push(p);
     } else {
-      for (let n = 1; n <= layout.workers; n++) processes.push(spawnOms('worker', env, logDir, n));
+      for (let n = 1; n <= layout.workers; n++) processes.push(spawnOms('worker', env, logDir, n, options.compiled));
       for (let n = 1; n <= layout.apis; n++) {
         const port = await freePort();
-        const p = spawnOms('api', { ...env, PORT: String(port) }, logDir, n);
+        const p = spawnOms('api', { ...env, PORT: String(port) }, logDir, n, options.compiled);
         p.url = `http://127.0.0.1:${port}`;
         processes.push(p);
       }
@@ -334,13 +417,14 @@ async function runLayout(
     const temporalPid = temporalServerPid();
     const pids = processes.map((p) => p.child.pid);
     const omsCpu = (): number => pids.reduce<number>((s, pid) => s + cpuSeconds(pid), 0);
+    const runRounds = async (stage: string): Promise<RoundFigure[]> => {
     const rounds: RoundFigure[] = [];
     for (let r = 1; r <= options.rounds; r++) {
       await sleep(2000); // let the previous round's tail (stock feed, read-model writes) drain
       const cpu0 = omsCpu();
       const t0 = cpuSeconds(temporalPid);
       const started = performance.now();
-      const oms = await pool(options.orders, options.concurrency, (i) => lifecycle(i, `r${r}`));
+      const oms = await pool(options.orders, options.concurrency, (i) => lifecycle(i, `${stage}${r}`));
       const omsMs = performance.now() - started;
       const cpu1 = omsCpu();
       const t1 = cpuSeconds(temporalPid);
@@ -348,7 +432,7 @@ async function runLayout(
       await sleep(2000);
       const bareStarted = performance.now();
       const b = await pool(options.orders, options.concurrency, (i) =>
-        bare.lifecycle(`${prefix}-r${r}-${i}`, singleUnitMix(i).kind, deadline, LIFECYCLE_TIMEOUT_MS),
+        bare.lifecycle(`${prefix}-${stage}${r}-${i}`, singleUnitMix(i).kind, deadline, LIFECYCLE_TIMEOUT_MS),
       );
       const bareMs = performance.now() - bareStarted;
       failures.push(...b.failures.map((f) => `bare: ${f}`), ...(await bare.completed(b.results.map((x) => x.workflowId))).map((f) => `bare: ${f}`));
@@ -361,9 +445,37 @@ async function runLayout(
       };
       rounds.push(figure);
       log(
-        `${layout.name} round ${r}: ${figure.lifecyclesPerSecond}/s, bare ${figure.bareLifecyclesPerSecond}/s, ratio ${figure.ratio}` +
+        `${layout.name} ${stage === 'r' ? '' : 'beside the parked orders, '}round ${r}: ${figure.lifecyclesPerSecond}/s, bare ${figure.bareLifecyclesPerSecond}/s, ratio ${figure.ratio}` +
           (oms.failures.length > 0 ? `, ${oms.failures.length} failed (first: ${oms.failures[0]})` : ''),
       );
+    }
+    return rounds;
+    };
+    const rounds = await runRounds('r');
+
+    // ---- --park: orders left open beside the load (their own SKU, so the pool check below stays exact)
+    let park: LayoutResult['park'];
+    if (options.park) {
+      await http.expect('seed', 'PUT', `/products/${PARK_SKU}`, [200, 201], { key: DEV_OPERATOR_KEY, body: { name: 'Bench parked', price: '149.90', active: true } });
+      await http.expect('seed', 'PUT', `/inventory/${PARK_SKU}`, [200, 201], { key: DEV_OPERATOR_KEY, body: { onHand: seeded, location: 'main' } });
+      const rss = new ProcessRssSeries(() => processes.map((p) => ({ label: p.label, pid: p.child.pid })));
+      let beside: RoundFigure[] = [];
+      const report = await runParkStage(
+        {
+          baseUrl: apis[0]!.url!,
+          deadline,
+          measure: async () => {
+            beside = await runRounds('p');
+            return { ratio: ratioSpread(beside) };
+          },
+          rss,
+          log,
+        },
+        { plan: options.park, concurrency: options.parkConcurrency, returnSample: options.parkReturns, sku: PARK_SKU },
+      );
+      rss.stop();
+      failures.push(...report.failures.map((f) => `park: ${f}`));
+      park = { report, before: ratioSpread(rounds), beside, rssPeaks: rss.processPeaks() };
     }
 
     // ---- checks: nothing lost, nothing doubled, the pool exact
@@ -378,11 +490,13 @@ async function runLayout(
     for (const row of rows) byExternal.set(row.external_order_id, (byExternal.get(row.external_order_id) ?? 0) + 1);
     const missing = created.filter((c) => !byExternal.has(c.externalOrderId));
     const doubled = [...byExternal].filter(([, n]) => n > 1);
-    const extra = rows.filter((row) => !created.some((c) => c.externalOrderId === row.external_order_id));
+    const createdIds = new Set(created.map((c) => c.externalOrderId));
+    const parked = (id: string) => id.startsWith('parked-');
+    const extra = rows.filter((row) => !createdIds.has(row.external_order_id) && !(options.park && parked(row.external_order_id)));
     check('no order lost', missing.length === 0, `${created.length} created, ${missing.length} missing${missing.length ? ` (${missing.slice(0, 3).map((m) => m.externalOrderId).join(', ')})` : ''}`);
-    check('no order doubled', doubled.length === 0 && extra.length === 0, `${rows.length} orders in the read model, ${doubled.length} doubled, ${extra.length} not created by the bench`);
-    const notDelivered = rows.filter((row) => row.status !== 'delivered');
-    check('every order delivered', notDelivered.length === 0, `${rows.length - notDelivered.length} of ${rows.length} delivered${notDelivered.length ? ` (first: ${notDelivered[0]!.external_order_id} ${notDelivered[0]!.status})` : ''}`);
+    check('no order doubled', doubled.length === 0 && extra.length === 0, `${rows.length} orders in the read model${options.park ? ' (parked ones included)' : ''}, ${doubled.length} doubled, ${extra.length} not created by the bench`);
+    const notDelivered = rows.filter((row) => createdIds.has(row.external_order_id) && row.status !== 'delivered');
+    check('every order delivered', notDelivered.length === 0, `${created.length - notDelivered.length} of ${created.length} delivered${notDelivered.length ? ` (first: ${notDelivered[0]!.external_order_id} ${notDelivered[0]!.status})` : ''}`);
     const sold = new Map<string, number>();
     for (const c of created) sold.set(c.sku, (sold.get(c.sku) ?? 0) + 1);
     const wrong: string[] = [];
@@ -391,7 +505,7 @@ async function runLayout(
       const want = seeded - (sold.get(sku) ?? 0);
       if (inv.onHand !== want || inv.reserved !== 0) wrong.push(`${sku} onHand ${inv.onHand} (want ${want}), reserved ${inv.reserved} (want 0)`);
     }
-    const states = await em.execute<{ state: string; n: string | number }[]>('select state, count(*) as n from reservation group by state');
+    const states = await em.execute<{ state: string; n: string | number }[]>("select state, count(*) as n from reservation where order_id not like '%:parked-%' group by state");
     const byState = Object.fromEntries(states.map((r) => [r.state, Number(r.n)]));
     const committed = byState.committed ?? 0;
     const live = byState.reserved ?? 0;
@@ -407,6 +521,7 @@ async function runLayout(
       processes: processes.map((p) => ({ role: p.role, peakRssMb: peakRssMb(p.child.pid) })),
       rounds,
       median: medianFigure(rounds),
+      ...(park ? { park } : {}),
       failures,
       checks,
     };
@@ -424,6 +539,9 @@ async function runLayout(
 
 async function main(): Promise<number> {
   const options = readOptions();
+  if (options.compiled && !existsSync(join(root, 'dist', 'workers', 'worker.js'))) {
+    throw new Error('--compiled runs the production build: run `npm run build` first (dist/workers/worker.js is missing)');
+  }
   const deadlineController = new AbortController();
   setTimeout(() => deadlineController.abort(new Error('BENCH_TIMEOUT_SECONDS reached')), options.timeoutSeconds * 1000).unref();
   setTimeout(() => {
@@ -471,7 +589,11 @@ async function main(): Promise<number> {
     l.layout === 'single' ? 'single process (API + worker)' : `${l.layout.split('+')[0]} API + ${l.layout.split('+')[1]} worker processes`;
   const single = results.find((r) => r.layout === 'single');
   const rows: [string, string][] = [
-    ['lifecycles per round', `${options.orders} × ${options.rounds} rounds, ${options.concurrency} in flight, PostgreSQL, one Temporal dev server`],
+    [
+      'lifecycles per round',
+      `${options.orders} × ${options.rounds} rounds, ${options.concurrency} in flight, PostgreSQL, one Temporal dev server, ` +
+        (options.compiled ? 'production build (node dist/…)' : 'sources through tsx'),
+    ],
   ];
   for (const r of results) {
     const m = r.median;
@@ -483,6 +605,28 @@ async function main(): Promise<number> {
     ]);
     for (const c of r.checks) rows.push([`  ${c.ok ? 'PASS' : 'FAIL'} ${c.name}`, c.detail]);
     if (r.failures.length > 0) rows.push(['  failed lifecycles', `${r.failures.length} (first: ${r.failures[0]})`]);
+    if (r.park) {
+      const { report, before, beside, rssPeaks } = r.park;
+      const after = ratioSpread(beside);
+      const change = before.median > 0 && after.rounds > 0 ? round2((after.median / before.median - 1) * 100) : Number.NaN;
+      rows.push([
+        '  park: parked',
+        `${report.delivered.parked}/${report.delivered.asked} delivered in ${report.delivered.seconds} s, ` +
+          `${report.earlier.parked}/${report.earlier.asked} earlier (${Object.entries(report.earlier.byState).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${report.earlier.seconds} s`,
+      ]);
+      rows.push([
+        '  park: ratio',
+        `before parking median ${before.median} (${before.min}–${before.max}, ${before.rounds} rounds); beside the parked orders median ${after.median} (${after.min}–${after.max}, ${after.rounds} rounds); change ${change}%`,
+      ]);
+      for (const [stage, peaks] of Object.entries(rssPeaks)) {
+        rows.push([`  park: peak RSS ${stage}`, Object.entries(peaks).map(([label, mb]) => `${label} ${mb} MB`).join(', ')]);
+      }
+      rows.push(['  park check GET', `${report.get.ok}/${report.get.checked} parked orders answered GET /orders/{id} with their parked status ${report.get.failed === 0 ? 'OK' : 'FAILED'}`]);
+      rows.push(['  park check returns', `${report.returns.ok}/${report.returns.asked} delivered parked orders returned to return_completed ${report.returns.failed === 0 ? 'OK' : 'FAILED'}`]);
+      const workerPeak = Math.max(0, ...Object.entries(rssPeaks['whole run'] ?? {}).filter(([label]) => label.startsWith('worker') || label.startsWith('oms')).map(([, mb]) => mb));
+      rows.push(['  target worker RSS', `< 500 MB throughout: peak ${workerPeak} MB ${workerPeak < 500 ? 'MET' : 'MISSED'}`]);
+      rows.push(['  target ratio beside parked', `within 10 % of before: ${change}% ${Math.abs(change) <= 10 ? 'MET' : 'MISSED'}`]);
+    }
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
