@@ -19,6 +19,7 @@ import { ChannelPackage } from './channel-package';
 import { CallbackLog, OrderLineRecord, OrderLocationRecord, OrderRecord, ReturnRecord, ShipmentRecord, TimelineRecord } from './read-model';
 import { SchemaVersionError, migrate, migrationConfig, pendingMigrations } from './migrate';
 import { OmsSqliteDialect } from './sqlite-dialect';
+import { pgDriverOptions } from './pg-pool';
 import { StoreInputError } from './store';
 
 /** Every entity in one list, so the ORM and the schema generator never miss a table. */
@@ -153,6 +154,8 @@ async function openORM(target: Target, options: InitOrmOptions): Promise<OmsORM>
       ...migrationConfig('postgresql'),
       driver: PostgreSqlDriver,
       clientUrl: target.url,
+      // A server restart must not leak the pool's connections (see pg-pool.ts).
+      driverOptions: pgDriverOptions(),
     })) as unknown as OmsORM;
   } else {
     if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
