@@ -70,13 +70,23 @@ export class Http {
     statuses: number[],
     options: { key?: string; body?: unknown; signed?: boolean } = {},
   ): Promise<T> {
-    const { status, body } = await this.request<T>(kind, method, path, options);
-    if (!statuses.includes(status)) {
-      throw new BenchError(`${method} ${path}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    // A 503 (the admission gate, a workflow not answering in time) is sent again after a second, as a channel or a
+    // provider does (every write is idempotent by its id); it counts in the HTTP statuses, and after 10 it fails.
+    for (let attempt = 1; ; attempt++) {
+      const { status, body } = await this.request<T>(kind, method, path, options);
+      if (status === 503 && !statuses.includes(503) && attempt < SERVICE_UNAVAILABLE_ATTEMPTS) {
+        await sleep(1000);
+        continue;
+      }
+      if (!statuses.includes(status)) {
+        throw new BenchError(`${method} ${path}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+      }
+      return body;
     }
-    return body;
   }
 }
+
+const SERVICE_UNAVAILABLE_ATTEMPTS = 10;
 
 /** Phase a's payment mix: mixed (half card, half marketplace), or all one kind. */
 export type PaymentMix = 'mixed' | 'card' | 'marketplace';

@@ -35,7 +35,7 @@
 //   --quick: a smoke run in well under a minute (2 rounds of 10, 1 split round, 2 s of phase a at 5/s, 2 warm-up, 4
 //     histories);
 //     flags given beside it still win.
-// Everything is bounded: 15 s per request, 120 s per lifecycle, BENCH_TIMEOUT_SECONDS for the run (then the remaining
+// A 503 is sent again after a second (up to 10 times), as a channel would. Everything is bounded: 15 s per request, 120 s per lifecycle, BENCH_TIMEOUT_SECONDS for the run (then the remaining
 // requests are aborted and the partial result printed), and a hard exit 60 s after that whatever still hangs.
 // Output: a table on stdout, then one JSON line with every figure; the exit code is 1 when any lifecycle failed.
 import { createHash } from 'node:crypto';
