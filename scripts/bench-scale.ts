@@ -27,6 +27,8 @@
 //   --park / BENCH_PARK (N,M; off unless given): after the rounds, park N orders delivered and M in earlier states
 //     (scripts/bench-park.ts), run the rounds again beside them, check every parked order and return a sample
 //     (--park-returns, 100; --park-concurrency, 64); every OMS process's RSS sampled each second, peak per stage
+//   --temporal-dir / BENCH_TEMPORAL_DIR: keep the Temporal server's state in DIR/temporal.sqlite (default: in memory,
+//     gone with the run), so the histories of a run's orders can be read (and replayed) after it
 //   --compiled / BENCH_COMPILED=1: the processes run the production build (`npm run build` first: node dist/workers/…,
 //     the prebuilt workflow bundle) rather than the sources through tsx, as the Dockerfile runs them
 // Output: a table on stdout, then one JSON line; exit code 1 when a lifecycle failed or a check did not hold.
@@ -88,6 +90,7 @@ function readOptions() {
       'timeout-seconds': { type: 'string' },
       quick: { type: 'boolean' },
       compiled: { type: 'boolean' },
+      'temporal-dir': { type: 'string' },
       park: { type: 'string' },
       'park-returns': { type: 'string' },
       'park-concurrency': { type: 'string' },
@@ -111,6 +114,7 @@ function readOptions() {
     park: parseParkPlan(values.park ?? env.BENCH_PARK),
     parkReturns: num('park-returns', values['park-returns'] ?? env.BENCH_PARK_RETURNS, 100, 0),
     parkConcurrency: num('park-concurrency', values['park-concurrency'] ?? env.BENCH_PARK_CONCURRENCY, 64, 1),
+    temporalDir: values['temporal-dir'] ?? env.BENCH_TEMPORAL_DIR ?? null,
     compiled: values.compiled === true || env.BENCH_COMPILED === '1',
     timeoutSeconds: num('timeout-seconds', values['timeout-seconds'] ?? env.BENCH_TIMEOUT_SECONDS, 1200, 10),
   };
@@ -562,7 +566,7 @@ async function main(): Promise<number> {
   let marketplaces: RunningMarketplaces | undefined;
   const results: LayoutResult[] = [];
   try {
-    temporal = await connectTemporal(config, { dataDir: null });
+    temporal = await connectTemporal(config, { dataDir: options.temporalDir });
     bare = await startBare(temporal);
     marketplaces = await startMarketplaces(config);
     const sims = marketplaces.simulators;
@@ -575,7 +579,7 @@ async function main(): Promise<number> {
       ...(sims.hepsiburada ? { HEPSIBURADA_BASE_URL: sims.hepsiburada.url, HEPSIBURADA_OMS_BASE_URL: sims.hepsiburada.url } : {}),
       ...(sims.n11 ? { N11_BASE_URL: sims.n11.url } : {}),
     };
-    log(`Temporal ${temporal.address}; PostgreSQL ${options.pg.replace(/\/\/[^@/]*@/, '//***@')}; process logs in ${logDir}`);
+    log(`Temporal ${temporal.address} (state ${options.temporalDir ? `in ${options.temporalDir}/temporal.sqlite` : "in memory"}); PostgreSQL ${options.pg.replace(/\/\/[^@/]*@/, '//***@')}; process logs in ${logDir}`);
     for (const layout of options.layouts) {
       results.push(await runLayout(layout, options, temporal, bare, env, deadlineController.signal, logDir));
     }
