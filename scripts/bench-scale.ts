@@ -146,23 +146,12 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** Peak RSS (VmHWM) of one process in MB. */
-function peakRssMb(pid: number | undefined): number {
+/** A memory figure of one process from /proc/<pid>/status in MB: VmRSS now, or VmHWM, its peak (0 once it is gone). */
+function memoryMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   if (pid === undefined) return 0;
   try {
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return hwm ? Math.round(Number(hwm[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Current RSS (VmRSS) of one process in MB. */
-function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return rss ? Math.round(Number(rss[1]) / 1024) : 0;
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : 0;
   } catch {
     return 0;
   }
@@ -324,7 +313,7 @@ class ProcessRssSeries extends RssSeries {
     // The base class samples once from its constructor, before this one has set its fields.
     if (!this.byStage) return;
     for (const { label, pid } of this.processes()) {
-      const mb = rssMb(pid);
+      const mb = memoryMb(pid, 'VmRSS');
       for (const stage of [this.current, 'whole run']) {
         const peak = this.byStage.get(stage) ?? {};
         peak[label] = Math.max(peak[label] ?? 0, mb);
@@ -522,7 +511,7 @@ async function runLayout(
 
     const result: LayoutResult = {
       layout: layout.name,
-      processes: processes.map((p) => ({ role: p.role, peakRssMb: peakRssMb(p.child.pid) })),
+      processes: processes.map((p) => ({ role: p.role, peakRssMb: memoryMb(p.child.pid, 'VmHWM') })),
       rounds,
       median: medianFigure(rounds),
       ...(park ? { park } : {}),
