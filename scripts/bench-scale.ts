@@ -35,15 +35,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import protos from '@temporalio/proto';
 import { TASK_QUEUE } from '../contract/workflow';
-import { ALL_ENTITIES, type OmsORM } from '../entities/orm';
+import type { OmsORM } from '../entities/orm';
+import { adminPg, freePort } from './loopback';
 import { DEV_OPERATOR_KEY, loadConfig } from '../workers/config';
 import { startMarketplaces, type RunningMarketplaces } from '../workers/marketplaces';
 import { closeORM, connectTemporal, openDatabase, type TemporalHandle } from '../workers/system';
@@ -124,15 +123,6 @@ function readOptions() {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => console.error(`[bench:scale ${new Date().toISOString().slice(11, 23)}] ${line}`);
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 
 /** utime + stime of one process, in seconds (0 once it is gone). */
 function cpuSeconds(pid: number | undefined): number {
@@ -243,15 +233,6 @@ async function waitForPollers(temporal: TemporalHandle, count: number, until: nu
 }
 
 // ---------------------------------------------------------------- databases
-
-async function adminPg(base: string, sql: string): Promise<void> {
-  const admin = await MikroORM.init({ entities: ALL_ENTITIES, driver: PostgreSqlDriver, clientUrl: base });
-  try {
-    await admin.em.fork().execute(sql);
-  } finally {
-    await admin.close(true);
-  }
-}
 
 function pgUrl(base: string, db: string): string {
   const url = new URL(base);

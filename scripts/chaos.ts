@@ -24,17 +24,16 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Connection } from '@temporalio/client';
 import { signCallback } from '../api/signature';
 import type { RunningApi } from '../api';
 import type { OrderView } from '../contract/types';
-import { ALL_ENTITIES, type OmsORM } from '../entities/orm';
+import type { OmsORM } from '../entities/orm';
+import { adminPg, freePort } from './loopback';
 import type { CallLog, CallLogEntry, CallLogFilter } from '../integrations/callLog';
 import { DEV_API_KEYS, DEV_OPERATOR_KEY, DEV_WEBHOOK_SECRET, loadConfig } from '../workers/config';
 import { createLogger } from '../workers/logging';
@@ -99,14 +98,6 @@ interface Stack {
   close(): Promise<void>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-
 /** A dev server on a fixed port and file, as a cluster would be: it can be killed and started again with its state. */
 class OwnTemporal {
   private server: ChildProcess | undefined;
@@ -141,22 +132,13 @@ class OwnTemporal {
   }
 }
 
-async function adminPg(sql: string): Promise<void> {
-  const admin = await MikroORM.init({ entities: ALL_ENTITIES, driver: PostgreSqlDriver, clientUrl: PG_BASE });
-  try {
-    await admin.em.fork().execute(sql);
-  } finally {
-    await admin.close(true);
-  }
-}
-
 async function startStack(kind: DbKind, deadline: AbortSignal, ownTemporal = false): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
   const tmp = mkdtempSync(join(tmpdir(), 'oms-chaos-'));
   let databaseUrl = `sqlite:${join(tmp, 'oms.sqlite')}`;
   const dbName = `oms_chaos_${suffix}`;
   if (kind === 'postgres') {
-    await adminPg(`create database "${dbName}"`);
+    await adminPg(PG_BASE, `create database "${dbName}"`);
     const url = new URL(PG_BASE);
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
@@ -197,7 +179,7 @@ async function startStack(kind: DbKind, deadline: AbortSignal, ownTemporal = fal
     if (orm) await step('the database pool', () => closeORM(orm!));
     if (temporal) await step('the Temporal connection', () => temporal!.close());
     own?.kill();
-    if (kind === 'postgres') await adminPg(`drop database if exists "${dbName}" with (force)`).catch(() => undefined);
+    if (kind === 'postgres') await adminPg(PG_BASE, `drop database if exists "${dbName}" with (force)`).catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
